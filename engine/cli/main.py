@@ -1,0 +1,42 @@
+"""The ``cc2d`` command line: one sub-command module per area, registered here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from engine.errors import CancelledError, CC2DError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from engine.cli import evaluate_cmd, project_cmd, ssl_cmd
+
+    parser = argparse.ArgumentParser(
+        prog="cc2d", description="One-shot landmark detection (CC2D): train, predict, evaluate."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (ssl_cmd, evaluate_cmd, project_cmd):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code (2 for user errors, 130 when cancelled)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CancelledError as exc:
+        print(f"cancelled: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except CC2DError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
