@@ -1,0 +1,42 @@
+"""Checkpoints: tensors only, written atomically, loaded with ``weights_only=True``.
+
+A checkpoint holds model and optimizer state dicts plus plain numbers; the
+config lives beside it as JSON. Loading never unpickles arbitrary objects, so a
+malicious file fails with a clear message instead of running code.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from engine.atomic import atomic_write_bytes
+from engine.errors import CheckpointError
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    """Serialise ``payload`` (state dicts, numbers, strings) and move it into place."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint`, refusing anything else."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        data = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            f"{path} is not a valid checkpoint (corrupt, truncated, or holding objects other "
+            f"than tensors, which are refused for safety): {first[:300]}"
+        ) from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path} does not hold a checkpoint dictionary")
+    return data

@@ -1,0 +1,147 @@
+"""``cc2d project``: create a project, add images, import/export landmarks, show status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.errors import ProjectError
+from engine.project import (
+    LandmarkSource,
+    Project,
+    ReviewStatus,
+    export,
+    import_landmarks,
+    load_schema,
+)
+from engine.project.schema import DEFAULT_SCHEMA_ID, shipped_schema_ids
+
+FORMATS = ("csv", "json", "slicer", "coco")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``project`` command and its sub-commands to the ``cc2d`` parser."""
+    parser = subparsers.add_parser(
+        "project",
+        help="create and manage landmark projects",
+        description="A project is a folder with project.sqlite; images stay where they are.",
+    )
+    sub = parser.add_subparsers(dest="project_command", required=True)
+
+    p = sub.add_parser("create", help="create a new project folder")
+    p.add_argument("folder", help="project folder (created if missing)")
+    p.add_argument(
+        "--schema", default=DEFAULT_SCHEMA_ID,
+        help=f"shipped schema id ({', '.join(shipped_schema_ids()) or 'none'}) or a JSON file",
+    )
+    p.set_defaults(func=cmd_create)
+
+    p = sub.add_parser(
+        "add", help="add images (files or folders); exit code 1 if some could not be added"
+    )
+    p.add_argument("folder", help="project folder")
+    p.add_argument("paths", nargs="+", help="image files or folders of images")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("import", help="import landmarks from a long CSV or a CC2D export")
+    p.add_argument("folder", help="project folder")
+    p.add_argument("file", help="CSV (image, landmark, name, x, y, ...) or CC2D CSV/JSON export")
+    p.add_argument(
+        "--source", default=LandmarkSource.CORRECTED.value,
+        choices=[s.value for s in LandmarkSource],
+        help="source recorded for points whose file names none (default: corrected)",
+    )
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export landmarks (the project is opened read-only)")
+    p.add_argument("folder", help="project folder")
+    p.add_argument("out", help="output file (csv, json, coco) or folder (slicer)")
+    p.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("template", help="choose the template image")
+    p.add_argument("folder", help="project folder")
+    p.add_argument("image", help="image id, file name or stem (e.g. 125.jpg or 125)")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("status", help="review counts, template, missing or changed files")
+    p.add_argument("folder", help="project folder")
+    p.add_argument(
+        "--search", action="append", default=[], metavar="DIR",
+        help="look for missing images under DIR (by content); repeatable",
+    )
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    with Project.create(args.folder, schema=schema) as project:
+        print(f"created project {project.folder} with schema '{schema.name}' "
+              f"({len(schema)} landmarks)")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    with Project.open(args.folder) as project:
+        report = project.add_images(args.paths)
+        print(report.summary())
+        total = len(project.images())
+    print(f"the project now holds {total} image(s)")
+    return 1 if report.failed else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with Project.open(args.folder) as project:
+        report = import_landmarks(project, args.file, source=args.source)
+    print(report.summary())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with Project.open(args.folder, read_only=True) as project:
+        paths = export(project, args.out, args.format)
+    where = paths[0] if len(paths) == 1 else f"{len(paths)} files in {args.out}"
+    print(f"exported {args.format} to {where}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    with Project.open(args.folder) as project:
+        records = project.images()
+        key = args.image.casefold()
+        found = [r for r in records if str(r.id) == args.image or key in
+                 (r.name.casefold(), r.path.stem.casefold(), r.stored_path.casefold())]
+        if len(found) != 1:
+            what = "no image" if not found else f"{len(found)} images"
+            raise ProjectError(f"{what} in {project.folder} match '{args.image}'; give an image id")
+        project.set_template(found[0].id)
+    print(f"template: {found[0].name}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with Project.open(args.folder, read_only=True) as project:
+        records = project.images()
+        counts = project.status_counts()
+        template = project.template()
+        placed = sum(
+            sum(lm is not None for lm in project.landmarks(r.id)) for r in records
+        )
+        check = project.check_images(args.search)
+        runs = project.runs()
+        schema = project.schema
+    print(f"project: {project.folder}")
+    print(f"schema: {schema.name} ({len(schema)} landmarks)")
+    print(f"images: {len(records)} ("
+          + ", ".join(f"{s.value} {counts[s]}" for s in ReviewStatus) + ")")
+    print(f"landmarks placed: {placed} of {len(records) * len(schema)}")
+    print(f"template: {template.name if template else 'not chosen'}")
+    print(f"training runs: {len(runs)}")
+    print(f"missing files: {len(check.missing)}; changed files: {len(check.changed)}")
+    for rec in check.missing:
+        print(f"  missing: {rec.path}", file=sys.stderr)
+    for rec in check.changed:
+        print(f"  changed: {rec.path}", file=sys.stderr)
+    for rec, path in check.relocated:
+        print(f"  {rec.name} found at {path}")
+    return 0

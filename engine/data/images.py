@@ -1,0 +1,193 @@
+"""Load any supported image as grey float32 in [0, 1], refusing bad files clearly.
+
+PNG, JPEG, BMP and TIFF are decoded with OpenCV; DICOM goes to
+:mod:`engine.data.dicom` (pydicom is only imported when a DICOM is read).
+Every failure is an :class:`~engine.errors.ImageReadError` naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine.data.header import ImageHeader, has_dicom_magic, open_error, read_header
+from engine.data.spacing import Spacing
+from engine.errors import ImageReadError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", "")  # "" = DICOM
+MAX_PIXELS = 150_000_000  # refuse before decoding; float32 of this is 600 MB
+
+_FORMAT_NAMES = {"png": "PNG", "jpeg": "JPEG", "bmp": "BMP", "tiff": "TIFF"}
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: comparing arrays with == is ambiguous
+class LoadedImage:
+    """A decoded image.
+
+    ``pixels`` is float32 ``(height, width)``, grey, in [0, 1]. ``width`` and
+    ``height`` are the original size in pixels. ``spacing`` is ``None`` when
+    the file does not record it (all non-DICOM formats).
+    """
+
+    pixels: np.ndarray
+    width: int
+    height: int
+    spacing: Spacing | None
+    path: Path
+
+
+def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+    """Read ``path`` as a grey float32 image in [0, 1].
+
+    The size is read from the header first and images with more than
+    ``max_pixels`` pixels are refused before any decoding. Raises
+    :class:`ImageReadError` for missing, unreadable, empty, truncated, corrupt,
+    oversized or unsupported files.
+    """
+    path = Path(path)
+    header = read_header(path)
+    n_pixels = header.width * header.height
+    if n_pixels > max_pixels:
+        raise ImageReadError(
+            f"{path} is {header.width}x{header.height} pixels ({n_pixels / 1e6:.1f} megapixels), "
+            f"over the limit of {max_pixels:,} pixels ({max_pixels / 1e6:.1f} megapixels); "
+            "downscale it before loading"
+        )
+    spacing: Spacing | None = None
+    if header.format == "dicom":
+        from engine.data.dicom import read_dicom
+
+        pixels, spacing = read_dicom(path)
+    else:
+        pixels = _decode_raster(path, header)
+    return LoadedImage(
+        pixels=pixels, width=header.width, height=header.height, spacing=spacing, path=path
+    )
+
+
+def is_image_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` looks like a loadable image.
+
+    True for a known suffix (case-insensitive, see ``IMAGE_SUFFIXES``) without
+    touching the file, or for any other name (extension-less, or DICOM exports
+    such as ``1.2.840.113619.2.1``) when the file has the DICOM magic ``DICM``
+    at byte 128. Folders are never images.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix and suffix in IMAGE_SUFFIXES:
+        return not path.is_dir()
+    return path.is_file() and has_dicom_magic(path)
+
+
+def list_images(folder: str | os.PathLike[str]) -> list[Path]:
+    """Images directly inside ``folder`` (not recursive), hidden files skipped.
+
+    Sorted naturally and case-insensitively (``img2`` before ``img10``) so the
+    order matches what a file browser shows. Raises :class:`ImageReadError`
+    when the folder is missing, unreadable or holds no images.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise ImageReadError(f"image folder {folder} does not exist")
+    if not folder.is_dir():
+        raise ImageReadError(f"{folder} is a file, not a folder of images")
+    try:
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    except OSError as exc:
+        raise ImageReadError(f"cannot list image folder {folder}: {exc.strerror or exc}") from exc
+    images = [p for p in entries if p.is_file() and is_image_file(p)]
+    if not images:
+        others = sum(1 for p in entries if p.is_file())
+        raise ImageReadError(
+            f"image folder {folder} contains no images ({others} other files); "
+            "supported: PNG, JPEG, BMP, TIFF, DICOM"
+        )
+    return sorted(images, key=_natural_key)
+
+
+def _natural_key(path: Path) -> tuple[list[str | int], str]:
+    # Split "img10.png" into ["img", 10, ".png"]; text and numbers alternate at
+    # fixed positions (re.split with a group), so comparisons never mix types.
+    parts: list[str | int] = [
+        int(tok) if i % 2 else tok.lower() for i, tok in enumerate(re.split(r"(\d+)", path.name))
+    ]
+    return parts, path.name
+
+
+def _decode_raster(path: Path, header: ImageHeader) -> np.ndarray:
+    fmt = _FORMAT_NAMES.get(header.format, header.format)
+    try:
+        # np.fromfile + imdecode instead of cv2.imread: imread cannot open
+        # non-ASCII paths on Windows and does not tell "missing" from "corrupt".
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise open_error(path, exc) from exc
+    if header.format == "jpeg" and not _jpeg_has_end(data, header.scan_offset or 0):
+        # libjpeg fills a truncated scan with grey and only warns; older OpenCV
+        # versions return that half-grey image, which would silently train.
+        raise ImageReadError(
+            f"{path} is a truncated JPEG (no end-of-image marker); re-export or re-copy it"
+        )
+    try:
+        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        raise ImageReadError(f"{path} could not be decoded as {fmt}: {exc}") from exc
+    if img is None:
+        raise ImageReadError(
+            f"{path} could not be decoded as {fmt}; the file is truncated or corrupt"
+        )
+    if img.shape[:2] != (header.height, header.width):
+        raise ImageReadError(
+            f"{path}: decoded size {img.shape[1]}x{img.shape[0]} differs from the header's "
+            f"{header.width}x{header.height}; the file is corrupt"
+        )
+    return _to_unit_grey(path, img, header)
+
+
+def _jpeg_has_end(data: np.ndarray, scan_offset: int) -> bool:
+    # Entropy-coded data escapes 0xFF as FF00, so FFD9 after the first scan can
+    # only be EOI. An EOI before the scan belongs to an embedded EXIF thumbnail.
+    return data[scan_offset:].tobytes().find(b"\xff\xd9") != -1
+
+
+def _to_unit_grey(path: Path, img: np.ndarray, header: ImageHeader) -> np.ndarray:
+    """Grey float32 in [0, 1] from whatever IMREAD_UNCHANGED returned.
+
+    Integers are divided by the maximum of their container (255, 65535), not
+    stretched to the values present: a 12-bit X-ray stored in 16-bit PNG stays
+    at about 1/16 brightness, but every image of a data set is scaled the same
+    way, so intensities stay comparable between images and between training
+    and inference. JPEG is the one
+    exception: its header declares the precision, so 12-bit JPEG uses 4095.
+    """
+    dtype = img.dtype
+    grey = img.astype(np.float32)
+    if grey.ndim == 3:
+        channels = grey.shape[2]
+        if channels in (1, 2):  # grey, or grey + alpha
+            grey = grey[..., 0]
+        elif channels == 3:  # OpenCV order is BGR; palette images arrive expanded
+            grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
+        elif channels == 4:  # alpha is dropped, not composited: X-rays have no transparency
+            grey = cv2.cvtColor(grey, cv2.COLOR_BGRA2GRAY)
+        else:
+            raise ImageReadError(f"{path} has {channels} channels; expected grey, RGB or RGBA")
+    if dtype == np.uint8:
+        grey /= 255.0
+    elif dtype == np.uint16:
+        bits = header.bit_depth if header.format == "jpeg" and header.bit_depth else 16
+        grey /= float(2**bits - 1)
+    else:
+        # Float or signed TIFFs have no natural maximum. Data already in [0, 1]
+        # is kept as is; anything else is stretched to its own range.
+        grey = np.nan_to_num(grey, nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = float(grey.min()), float(grey.max())
+        if lo < 0.0 or hi > 1.0:
+            grey = (grey - lo) / (hi - lo) if hi > lo else np.zeros_like(grey)
+    return np.ascontiguousarray(np.clip(grey, 0.0, 1.0), dtype=np.float32)

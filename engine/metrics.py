@@ -1,0 +1,99 @@
+"""Radial error metrics: MRE ± std and successful detection rates (SDR) in millimetres."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.data.landmarks import LandmarkTable, find_image_key
+from engine.errors import LandmarkFileError
+
+SDR_THRESHOLDS_MM = (2.0, 2.5, 3.0, 4.0)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Summary over images × landmarks, plus the same per landmark."""
+
+    unit: str                       # "mm", or "px" when no spacing was given
+    n_images: int
+    n_points: int
+    mre: float
+    std: float
+    sdr: dict[str, float]           # threshold (as text) → percent
+    per_landmark: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def radial_errors(
+    pred: LandmarkTable, truth: LandmarkTable, spacing_mm: float | dict[str, float] | None
+) -> tuple[list[str], np.ndarray]:
+    """(images, errors[I, N]) distances between prediction and truth, in mm (or px)."""
+    if pred.n_landmarks != truth.n_landmarks:
+        raise LandmarkFileError(
+            f"predictions have {pred.n_landmarks} landmarks, the truth {truth.n_landmarks}"
+        )
+    images, rows = [], []
+    missing = []
+    for image, pts in pred.points.items():
+        key = find_image_key(truth.points, image)
+        if key is None:
+            missing.append(image)
+            continue
+        err = np.hypot(*(pts - truth.points[key]).T)
+        if spacing_mm is not None:
+            err = err * (spacing_mm[image] if isinstance(spacing_mm, dict) else spacing_mm)
+        images.append(image)
+        rows.append(err)
+    if missing:
+        raise LandmarkFileError(
+            f"{len(missing)} predicted image(s) have no ground truth, e.g. {missing[:3]}"
+        )
+    if not rows:
+        raise LandmarkFileError("no predicted image to evaluate")
+    return images, np.array(rows)
+
+
+def summarize(errors: np.ndarray, unit: str = "mm",
+              thresholds: tuple[float, ...] = SDR_THRESHOLDS_MM) -> dict[str, Any]:
+    """MRE, std and SDR (%) of a flat or 2-D error array, NaNs (missing) excluded."""
+    e = errors[np.isfinite(errors)]
+    if e.size == 0:
+        return {"mre": float("nan"), "std": float("nan"), "n": 0,
+                "sdr": {f"{t:g}": float("nan") for t in thresholds}}
+    return {"mre": float(e.mean()), "std": float(e.std()), "n": int(e.size),
+            "sdr": {f"{t:g}": float((e <= t).mean() * 100) for t in thresholds}}
+
+
+def evaluate(pred: LandmarkTable, truth: LandmarkTable,
+             spacing_mm: float | dict[str, float] | None) -> Evaluation:
+    """Evaluate ``pred`` against ``truth``; distances × spacing (mm/pixel) when given."""
+    unit = "mm" if spacing_mm is not None else "px"
+    images, errors = radial_errors(pred, truth, spacing_mm)
+    overall = summarize(errors, unit)
+    per = []
+    for i, name in enumerate(truth.names):
+        s = summarize(errors[:, i], unit)
+        per.append({"landmark": i + 1, "name": name, **s})
+    return Evaluation(unit, len(images), overall["n"], overall["mre"], overall["std"],
+                      overall["sdr"], per)
+
+
+def format_evaluation(ev: Evaluation) -> str:
+    """A plain-text table: overall line, then one line per landmark."""
+    thr = list(ev.sdr)
+    head = f"{'landmark':<28} {'MRE ± std (' + ev.unit + ')':>18} " + " ".join(
+        f"{'SDR' + t:>8}" for t in thr)
+    lines = [head, "-" * len(head)]
+    for row in ev.per_landmark:
+        lines.append(f"{str(row['landmark']) + ' ' + row['name']:<28.28} "
+                     f"{row['mre']:>9.2f} ± {row['std']:<6.2f} "
+                     + " ".join(f"{row['sdr'][t]:>7.1f}%" for t in thr))
+    lines.append("-" * len(head))
+    lines.append(f"{'all (' + str(ev.n_images) + ' images)':<28} {ev.mre:>9.2f} ± {ev.std:<6.2f} "
+                 + " ".join(f"{ev.sdr[t]:>7.1f}%" for t in thr))
+    return "\n".join(lines)

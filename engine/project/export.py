@@ -1,0 +1,155 @@
+"""Export a project's landmarks: long CSV and JSON (plus the Slicer and COCO modules).
+
+Coordinates are pixels of the original image, origin at the centre of the top-left
+pixel, x right, y down; millimetres are ``x_mm = x * col_mm``, ``y_mm = y * row_mm``
+and are left empty where the spacing is unknown. Every file is written atomically,
+so a failed export (full disk, no permission) leaves any earlier file unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.atomic import atomic_write_text
+from engine.errors import ProjectError
+from engine.project.db import is_disk_full
+from engine.project.model import ImageRecord, Landmark
+from engine.project.store import Project
+
+CSV_COLUMNS = (
+    "image", "landmark", "name", "x_px", "y_px", "x_mm", "y_mm", "source", "confidence", "status",
+)
+JSON_FORMAT = "cc2d-landmarks"
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ImageLandmarks:
+    """An image with one entry per schema landmark (``None``: not placed)."""
+
+    record: ImageRecord
+    landmarks: list[Landmark | None]
+
+    def mm(self, lm: Landmark) -> tuple[float, float] | None:
+        """Position in mm, or ``None`` without a pixel spacing."""
+        sp = self.record.spacing
+        return (lm.x * sp.col_mm, lm.y * sp.row_mm) if sp is not None else None
+
+
+def collect(project: Project) -> list[ImageLandmarks]:
+    """Every image of the project with its landmarks, in the order added."""
+    return [ImageLandmarks(rec, project.landmarks(rec.id)) for rec in project.images()]
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` atomically, turning OS errors into a clear ProjectError."""
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise write_error(path, exc) from None
+
+
+def write_error(path: Path, exc: OSError) -> ProjectError:
+    """User-facing error for a failed export write; nothing partial was left behind."""
+    if is_disk_full(exc):
+        return ProjectError(
+            f"disk full while writing {path}; nothing was written there (an earlier file is "
+            "unchanged). Free some disk space and export again"
+        )
+    if isinstance(exc, PermissionError):
+        return ProjectError(f"cannot write {path}: permission denied; choose another folder")
+    return ProjectError(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def export_csv(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Write the long CSV (one row per image and landmark, see ``CSV_COLUMNS``)."""
+    path = Path(path)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    names = project.schema.names
+    for item in collect(project):
+        rec = item.record
+        for i, lm in enumerate(item.landmarks):
+            row = [rec.stored_path, i + 1, names[i]]
+            if lm is None:
+                row += ["", "", "", "", "", ""]
+            else:
+                mm = item.mm(lm)
+                row += [
+                    _num(lm.x, 3), _num(lm.y, 3),
+                    _num(mm[0] if mm else None, 4), _num(mm[1] if mm else None, 4),
+                    lm.source.value, _num(lm.confidence, 4),
+                ]
+            writer.writerow([*row, rec.status.value])
+    write_text(path, buf.getvalue())
+    return path
+
+
+def _spacing_json(rec: ImageRecord) -> dict[str, Any] | None:
+    sp = rec.spacing
+    return {"row_mm": sp.row_mm, "col_mm": sp.col_mm, "source": sp.source} if sp else None
+
+
+def export_json(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Write the schema plus, per image, its spacing, status and landmarks (full precision)."""
+    path = Path(path)
+    template = project.template()
+    images = []
+    for item in collect(project):
+        rec = item.record
+        points = []
+        for i, lm in enumerate(item.landmarks):
+            point: dict[str, Any] = {"index": i + 1, "name": project.schema.names[i]}
+            mm = item.mm(lm) if lm is not None else None
+            point.update(
+                x=lm.x if lm else None, y=lm.y if lm else None,
+                x_mm=mm[0] if mm else None, y_mm=mm[1] if mm else None,
+                source=lm.source.value if lm else None, confidence=lm.confidence if lm else None,
+            )
+            points.append(point)
+        images.append({
+            "image": rec.stored_path, "sha256": rec.sha256,
+            "width": rec.width, "height": rec.height, "status": rec.status.value,
+            "spacing": _spacing_json(rec), "landmarks": points,
+        })
+    doc = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "coordinates": "pixels, origin at the centre of the top-left pixel, x right, y down",
+        "schema": project.schema.to_dict(),
+        "template": template.stored_path if template else None,
+        "images": images,
+    }
+    write_text(path, json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n")
+    return path
+
+
+def export(project: Project, out: str | os.PathLike[str], fmt: str) -> list[Path]:
+    """Export in ``fmt`` (csv, json, slicer, coco); returns the files written.
+
+    ``out`` is a file for csv/json/coco and a folder for slicer (one file per image).
+    """
+    # Imported here because both modules build on this one.
+    from engine.project.coco import export_coco
+    from engine.project.slicer import export_slicer
+
+    single: dict[str, Callable[[Project, Path], Path]] = {
+        "csv": export_csv, "json": export_json, "coco": export_coco,
+    }
+    if fmt == "slicer":
+        return export_slicer(project, Path(out))
+    if fmt not in single:
+        raise ProjectError(f"unknown export format '{fmt}'; use csv, json, slicer or coco")
+    return [single[fmt](project, Path(out))]

@@ -1,0 +1,249 @@
+"""Import landmarks into a project from a long CSV, our own CSV export, or our JSON export.
+
+Rows are matched to project images by stored path, then file name, then file stem
+(JSON exports also by content hash). The file's landmarks must be the schema's:
+same count, and the same names where the file names them. Missing coordinates
+(empty/NaN) leave the project's landmark untouched. One import is one edit, so a
+single undo reverts it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.data.landmarks import read_landmark_csv
+from engine.errors import LandmarkFileError
+from engine.project.export import JSON_FORMAT, JSON_VERSION
+from engine.project.model import (
+    ImageRecord,
+    ImportReport,
+    Landmark,
+    LandmarkSource,
+    ReviewStatus,
+    parse_enum,
+)
+from engine.project.schema import LandmarkSchema
+from engine.project.store import Project
+
+# Per file image label: {index: Landmark}, and optionally a review status.
+Parsed = tuple[dict[str, dict[int, Landmark]], dict[str, str], dict[str, str]]
+
+
+def import_landmarks(
+    project: Project,
+    path: str | os.PathLike[str],
+    *,
+    source: LandmarkSource | str = LandmarkSource.CORRECTED,
+) -> ImportReport:
+    """Import ``path`` (CSV or JSON); ``source`` applies where the file names none."""
+    path = Path(path)
+    default = parse_enum(LandmarkSource, source)
+    if path.suffix.lower() == ".json":
+        points, statuses, hashes = _parse_json(path, project.schema, default)
+    else:
+        points, statuses, hashes = _parse_csv(path, project.schema, default)
+    records = project.images()
+    match = _matcher(records, hashes)
+    report = ImportReport()
+    edits: dict[int, dict[int, Landmark]] = {}
+    status_edits: dict[int, str] = {}
+    owner: dict[int, str] = {}
+    for label, pts in points.items():
+        rec = match(label)
+        if rec is None:
+            report.unmatched_in_file.append(label)
+            continue
+        if rec.id in owner:
+            raise LandmarkFileError(
+                f"{path.name}: images '{owner[rec.id]}' and '{label}' both match project image "
+                f"{rec.stored_path}; use full paths in the file"
+            )
+        owner[rec.id] = label
+        report.matched.append(rec.name)
+        edits[rec.id] = pts
+        report.points_set += len(pts)
+        if label in statuses:
+            status_edits[rec.id] = statuses[label]
+    if not owner:
+        example = next(iter(points), "?")
+        raise LandmarkFileError(
+            f"none of the {len(points)} image(s) in {path.name} (e.g. '{example}') match an "
+            f"image of the project ({len(records)} image(s)); add the images first"
+        )
+    report.images_without_labels = [r.name for r in records if r.id not in owner]
+    summary = f"import {path.name}: {report.points_set} point(s) on {len(owner)} image(s)"
+    report.edit_id = project.apply_edits(edits, statuses=status_edits, summary=summary).id
+    return report
+
+
+def check_names(schema: LandmarkSchema, names: Sequence[str | None], where: str) -> None:
+    """Raise LandmarkFileError unless ``names`` fit the schema (``None``: unnamed, matches)."""
+    if len(names) != len(schema):
+        raise LandmarkFileError(
+            f"{where} has {len(names)} landmarks but the project schema '{schema.name}' "
+            f"has {len(schema)}; use a file made for this schema"
+        )
+    for i, name in enumerate(names):
+        if name is not None and schema.index_of(name) != i:
+            raise LandmarkFileError(
+                f"{where}: landmark {i + 1} is '{name}' but the project schema calls it "
+                f"'{schema.landmarks[i].name}'; the landmark order or schema differ"
+            )
+
+
+def _matcher(
+    records: list[ImageRecord], hashes: Mapping[str, str]
+) -> Callable[[str], ImageRecord | None]:
+    by_hash = {r.sha256: r for r in records}
+    by_path = {r.stored_path: r for r in records} | {str(r.path): r for r in records}
+    by_name: dict[str, list[ImageRecord]] = {}
+    by_stem: dict[str, list[ImageRecord]] = {}
+    for r in records:
+        by_name.setdefault(r.path.name.casefold(), []).append(r)
+        by_stem.setdefault(r.path.stem.casefold(), []).append(r)
+
+    def match(label: str) -> ImageRecord | None:
+        if hashes.get(label) in by_hash:
+            return by_hash[hashes[label]]
+        if label in by_path:
+            return by_path[label]
+        name = label.replace("\\", "/").rsplit("/", 1)[-1]
+        for table, key in ((by_name, name), (by_stem, name.rsplit(".", 1)[0])):
+            found = table.get(key.casefold(), [])
+            if len(found) > 1:
+                raise LandmarkFileError(
+                    f"image '{label}' in the file matches several project images "
+                    f"({', '.join(r.stored_path for r in found)}); use full paths in the file"
+                )
+            if found:
+                return found[0]
+        return None
+
+    return match
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            return list(reader.fieldnames or []), rows
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise LandmarkFileError(f"cannot read landmark file {path}: {reason}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
+
+
+def _parse_csv(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> Parsed:
+    header, rows = _read_rows(path)
+    if "x_px" in header:
+        return _parse_own_csv(path, rows, schema, source)
+    table = read_landmark_csv(path)
+    # read_landmark_csv names unnamed landmarks "L<n>"; those match any schema name.
+    check_names(
+        schema, [None if n == f"L{i + 1}" else n for i, n in enumerate(table.names)], path.name
+    )
+    confidence = table.values.get("confidence", {})
+    points: dict[str, dict[int, Landmark]] = {}
+    for label, arr in table.points.items():
+        conf = confidence.get(label)
+        points[label] = {
+            i: Landmark(float(x), float(y), source,
+                        float(conf[i]) if conf is not None and math.isfinite(conf[i]) else None)
+            for i, (x, y) in enumerate(arr)
+            if math.isfinite(x) and math.isfinite(y)
+        }
+    return points, {}, {}
+
+
+def _cell_float(text: str | None, where: str) -> float | None:
+    text = (text or "").strip()
+    if text.lower() in ("", "nan", "na", "none"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise LandmarkFileError(f"{where}: '{text}' is not a number") from None
+    return value if math.isfinite(value) else None
+
+
+def _parse_own_csv(
+    path: Path, rows: list[dict[str, str]], schema: LandmarkSchema, source: LandmarkSource
+) -> Parsed:
+    """Our export format: ``x_px, y_px`` plus source, confidence and status columns."""
+    names: dict[int, str | None] = {}
+    points: dict[str, dict[int, Landmark]] = {}
+    statuses: dict[str, str] = {}
+    for line, row in enumerate(rows, start=2):
+        where = f"{path.name} line {line}"
+        label = (row.get("image") or "").strip()
+        try:
+            index = int((row.get("landmark") or "").strip()) - 1
+        except ValueError:
+            bad = row.get("landmark")
+            raise LandmarkFileError(f"{where}: landmark '{bad}' is not a number") from None
+        if not label or index < 0:
+            raise LandmarkFileError(f"{where}: needs an image and a landmark number from 1")
+        names.setdefault(index, (row.get("name") or "").strip() or None)
+        points.setdefault(label, {})
+        if row.get("status"):
+            statuses[label] = parse_enum(ReviewStatus, row["status"].strip()).value
+        x = _cell_float(row.get("x_px"), where)
+        y = _cell_float(row.get("y_px"), where)
+        if x is None or y is None:
+            continue
+        src = parse_enum(LandmarkSource, row["source"].strip()) if row.get("source") else source
+        points[label][index] = Landmark(x, y, src, _cell_float(row.get("confidence"), where))
+    if not rows:
+        raise LandmarkFileError(f"{path} holds no landmark rows")
+    n = max(names) + 1
+    check_names(schema, [names.get(i) for i in range(n)], path.name)
+    return points, statuses, {}
+
+
+def _parse_json(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> Parsed:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
+        raise LandmarkFileError(
+            f"{path} is not a CC2D landmark JSON export (no format '{JSON_FORMAT}')"
+        )
+    if not isinstance(doc.get("version"), int) or doc["version"] > JSON_VERSION:
+        raise LandmarkFileError(
+            f"{path} has format version {doc.get('version')!r}; this version reads up to "
+            f"{JSON_VERSION}; update the app"
+        )
+    try:
+        file_names = [lm["name"] for lm in doc["schema"]["landmarks"]]
+        check_names(schema, file_names, path.name)
+        points: dict[str, dict[int, Landmark]] = {}
+        statuses: dict[str, str] = {}
+        hashes: dict[str, str] = {}
+        for img in doc["images"]:
+            label = str(img["image"])
+            hashes[label] = str(img.get("sha256") or "")
+            if img.get("status"):
+                statuses[label] = parse_enum(ReviewStatus, img["status"]).value
+            points[label] = {
+                int(p["index"]) - 1: _json_point(p, source)
+                for p in img["landmarks"]
+                if p.get("x") is not None and p.get("y") is not None
+            }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LandmarkFileError(f"{path} is malformed: {type(exc).__name__} {exc}") from None
+    return points, statuses, hashes
+
+
+def _json_point(p: Mapping[str, Any], source: LandmarkSource) -> Landmark:
+    src = parse_enum(LandmarkSource, p["source"]) if p.get("source") else source
+    conf = p.get("confidence")
+    return Landmark(float(p["x"]), float(p["y"]), src, float(conf) if conf is not None else None)

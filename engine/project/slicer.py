@@ -1,0 +1,89 @@
+"""3D Slicer markups export: one ``<image>.mrk.json`` fiducial list per image.
+
+Slicer loads a 2D PNG/JPEG as a one-slice volume with origin 0 at the centre of
+the first pixel, identity direction in LPS, and the file's spacing; a landmark at
+pixel (x, y) therefore sits at LPS ``(x * col_mm, y * row_mm, 0)``, which is what
+we write. Where the spacing is unknown, positions are in pixels (1 unit = 1 pixel)
+and the file says so in ``cc2dNote`` and each point's description. Landmarks not
+placed are kept as control points with ``positionStatus: "undefined"`` so that
+indices line up with the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from engine.project.export import ImageLandmarks, collect, write_error, write_text
+from engine.project.store import Project
+
+SCHEMA_URL = (
+    "https://raw.githubusercontent.com/slicer/slicer/master/Modules/Loadable/Markups/"
+    "Resources/Schema/markups-schema-v1.0.3.json#"
+)
+PIXEL_NOTE = "pixel spacing unknown: positions are in pixels (1 unit = 1 pixel), not mm"
+
+
+def markups(item: ImageLandmarks, project: Project) -> dict[str, Any]:
+    """The markups document of one image."""
+    schema = project.schema
+    known = item.record.spacing is not None
+    points = []
+    for i, lm in enumerate(item.landmarks):
+        description = schema.names[i] if known else f"{schema.names[i]} ({PIXEL_NOTE})"
+        point: dict[str, Any] = {
+            "id": str(i + 1),
+            "label": schema.label(i),
+            "description": description,
+            "associatedNodeID": "",
+            "selected": True,
+            "locked": False,
+            "visibility": True,
+        }
+        if lm is None:
+            point["positionStatus"] = "undefined"
+        else:
+            x, y = item.mm(lm) or (lm.x, lm.y)
+            point["position"] = [x, y, 0.0]
+            point["positionStatus"] = "defined"
+        points.append(point)
+    doc: dict[str, Any] = {
+        "@schema": SCHEMA_URL,
+        "markups": [{
+            "type": "Fiducial",
+            "name": Path(item.record.stored_path).stem,
+            "coordinateSystem": "LPS",
+            "coordinateUnits": "mm",
+            "locked": False,
+            "fixedNumberOfControlPoints": False,
+            "labelFormat": "%N-%d",
+            "lastUsedControlPointNumber": len(points),
+            "controlPoints": points,
+        }],
+    }
+    if not known:
+        doc["cc2dNote"] = PIXEL_NOTE
+    return doc
+
+
+def export_slicer(project: Project, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write one ``.mrk.json`` per image into ``folder``; returns the paths written."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(folder, exc) from None
+    written: list[Path] = []
+    used: set[str] = set()
+    for item in collect(project):
+        stem = re.sub(r'[\\/:*?"<>|]', "_", Path(item.record.stored_path).stem)
+        # Two images may share a file name in different folders; keep both.
+        name = stem if stem.casefold() not in used else f"{stem}_{item.record.id}"
+        used.add(name.casefold())
+        path = folder / f"{name}.mrk.json"
+        write_text(path, json.dumps(markups(item, project), ensure_ascii=False, indent=1) + "\n")
+        written.append(path)
+    return written

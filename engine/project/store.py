@@ -1,0 +1,398 @@
+"""The :class:`Project`: a folder with ``project.sqlite``, ``project.lock`` and ``runs/``.
+
+Every mutating call is one committed transaction that also appends to the edit
+log, so a crash never loses an edit that returned and :meth:`Project.undo` can
+revert any user edit. Landmark indices are 0-based here (files use 1-based).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.data.images import MAX_PIXELS
+from engine.data.spacing import Spacing
+from engine.errors import ProjectError
+from engine.project import db as dbm
+from engine.project import editlog, registry
+from engine.project.lock import ProjectLock
+from engine.project.model import (
+    AddReport,
+    EditEntry,
+    ImageCheck,
+    ImageRecord,
+    Landmark,
+    LandmarkSource,
+    ReviewStatus,
+    parse_enum,
+)
+from engine.project.runs import RUNS_DIR, RunsMixin
+from engine.project.schema import LandmarkSchema, default_schema
+
+Point = tuple[float, float]
+
+
+class Project(RunsMixin):
+    """An open project. Create with :meth:`create` or :meth:`open`; close when done."""
+
+    def __init__(self, folder: Path, db: dbm.Database, lock: ProjectLock | None) -> None:
+        self.folder = folder
+        self._db = db
+        self._lock = lock
+        row = db.query("SELECT schema_json FROM project WHERE id = 1")
+        if not row:
+            raise ProjectError(f"{db.path} is not a CC2D project: its settings row is missing")
+        self.schema = LandmarkSchema.from_dict(json.loads(row[0][0]), where=str(db.path))
+
+    # -- life cycle -------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, folder: str | os.PathLike[str], schema: LandmarkSchema | None = None
+    ) -> Project:
+        """Create a project in ``folder`` (made if missing) and open it for writing."""
+        folder = Path(os.path.abspath(folder))
+        schema = schema or default_schema()
+        path = folder / dbm.DB_NAME
+        if path.exists():
+            raise ProjectError(f"{folder} already holds a project; open it instead")
+        tmp = folder / f".{dbm.DB_NAME}.creating"
+        try:
+            (folder / RUNS_DIR).mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
+            dbm.create(tmp)
+            # Fill a temporary file, then rename: a failed create leaves no half project.
+            created = dbm.connect(tmp)
+            try:
+                with dbm.transaction(created, "create the project") as conn:
+                    conn.execute(
+                        "INSERT INTO project (id, schema_json, created) VALUES (1, ?, ?)",
+                        (json.dumps(schema.to_dict(), ensure_ascii=False), editlog.now()),
+                    )
+                    editlog.append(conn, "create", f"create project ({schema.name})",
+                                   {"schema": schema.to_dict()})
+            finally:
+                created.close()
+            os.replace(tmp, path)
+        except PermissionError:
+            raise ProjectError(
+                f"cannot create a project in {folder}: permission denied; choose a writable folder"
+            ) from None
+        except OSError as exc:
+            if dbm.is_disk_full(exc):
+                raise ProjectError(f"disk full: cannot create a project in {folder}") from None
+            reason = exc.strerror or exc
+            raise ProjectError(f"cannot create a project in {folder}: {reason}") from None
+        finally:
+            for leftover in folder.glob(f".{dbm.DB_NAME}.creating*"):
+                leftover.unlink(missing_ok=True)
+        return cls.open(folder)
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str], read_only: bool = False) -> Project:
+        """Open an existing project; refused if another process has it open for writing.
+
+        ``read_only`` takes no lock and writes nothing (for export while the app edits).
+        """
+        folder = Path(os.path.abspath(folder))
+        if folder.name == dbm.DB_NAME and folder.is_file():
+            folder = folder.parent
+        path = folder / dbm.DB_NAME
+        if not path.is_file():
+            raise ProjectError(f"{folder} is not a CC2D project (no {dbm.DB_NAME} in it)")
+        lock = None
+        if not read_only:
+            lock = ProjectLock(folder)
+            lock.acquire()
+        try:
+            return cls(folder, dbm.connect(path, read_only=read_only), lock)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+    def close(self) -> None:
+        """Close the database (checkpointing the WAL) and release the lock."""
+        self._db.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def read_only(self) -> bool:
+        return self._db.read_only
+
+    def integrity_check(self) -> list[str]:
+        """SQLite's full integrity check; ``["ok"]`` when intact."""
+        return dbm.integrity_check(self._db)
+
+    # -- images -----------------------------------------------------------------------
+
+    def add_images(
+        self, paths: Iterable[str | os.PathLike[str]], *, max_pixels: int = MAX_PIXELS
+    ) -> AddReport:
+        """Register image files (folders: the images inside), never copying them.
+
+        Unreadable, oversized and non-image files and duplicates (same content) are
+        reported per file; the others are added in one undoable step.
+        """
+        if self.read_only:
+            raise ProjectError(f"cannot add images: the project {self.folder} is open read-only")
+        files, failed = registry.expand(paths)
+        known = {r.sha256: r.name for r in self.images()}
+        next_id = (self._db.query("SELECT MAX(id) FROM images")[0][0] or 0) + 1
+        rows, duplicates, bad = registry.read_new_images(
+            self.folder, files, known, editlog.now(), next_id, max_pixels
+        )
+        report = AddReport(duplicates=duplicates, failed=failed + bad)
+        if rows:
+            self._edit("add_images", f"add {len(rows)} image(s)", {"images": rows})
+            report.added = [registry.record_from_row(self.folder, r) for r in rows]
+        return report
+
+    def images(self) -> list[ImageRecord]:
+        """All images, in the order they were added."""
+        rows = self._db.query("SELECT * FROM images ORDER BY id")
+        return [registry.record_from_row(self.folder, r) for r in rows]
+
+    def image(self, image_id: int) -> ImageRecord:
+        """One image; ProjectError if there is no such id."""
+        rows = self._db.query("SELECT * FROM images WHERE id = ?", (image_id,))
+        if not rows:
+            raise ProjectError(f"there is no image with id {image_id} in this project")
+        return registry.record_from_row(self.folder, rows[0])
+
+    def check_images(self, search_dirs: Iterable[str | os.PathLike[str]] = ()) -> ImageCheck:
+        """Report images whose files are missing or changed, and where moved ones now are."""
+        return registry.check(self.images(), [Path(d) for d in search_dirs])
+
+    def relocate(self, image_id: int, path: str | os.PathLike[str]) -> EditEntry:
+        """Point an image at its file's new location; the content hash must match."""
+        rec = self.image(image_id)
+        path = Path(os.path.abspath(path))
+        try:
+            sha = registry.file_sha256(path)
+        except OSError as exc:
+            raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if sha != rec.sha256:
+            raise ProjectError(f"{path} is not the same file as {rec.name} (content differs)")
+        new = registry.store_path(self.folder, path)
+        data = {"image": image_id, "before": rec.stored_path, "after": new}
+        return self._edit("relocate", f"relocate {rec.name} to {path}", data)
+
+    def set_user_spacing(self, image_id: int, spacing: Spacing | Point | None) -> EditEntry:
+        """Set (``None``: clear) the pixel spacing in mm of an image whose file has none.
+
+        ``spacing`` is a :class:`Spacing` or ``(row_mm, col_mm)``.
+        """
+        rec = self.image(image_id)
+        if rec.file_spacing is not None:
+            fs = rec.file_spacing
+            raise ProjectError(
+                f"{rec.name} has pixel spacing from its file ({fs.row_mm} x {fs.col_mm} mm, "
+                f"{fs.source}); a user spacing applies only to images without one"
+            )
+        after = None
+        if spacing is not None:
+            row_mm, col_mm = (
+                (spacing.row_mm, spacing.col_mm) if isinstance(spacing, Spacing) else spacing
+            )
+            try:
+                Spacing(float(row_mm), float(col_mm), "user")
+            except (ValueError, TypeError) as exc:
+                raise ProjectError(f"invalid pixel spacing for {rec.name}: {exc}") from None
+            after = [float(row_mm), float(col_mm)]
+        before = [rec.user_spacing.row_mm, rec.user_spacing.col_mm] if rec.user_spacing else None
+        data = {"image": image_id, "before": before, "after": after}
+        return self._edit("spacing", f"spacing of {rec.name}: {after or 'none'}", data)
+
+    # -- template, landmarks, review --------------------------------------------------
+
+    def template(self) -> ImageRecord | None:
+        """The template image (the one labelled image of one-shot training), if chosen."""
+        tid = self._db.query("SELECT template_image_id FROM project WHERE id = 1")[0][0]
+        return self.image(tid) if tid is not None else None
+
+    def set_template(self, image_id: int | None) -> EditEntry:
+        """Choose the template image (``None``: no template)."""
+        name = self.image(image_id).name if image_id is not None else "none"
+        current = self.template()
+        data = {"before": current.id if current else None, "after": image_id}
+        return self._edit("template", f"template: {name}", data)
+
+    def landmarks(self, image_id: int) -> list[Landmark | None]:
+        """One entry per schema landmark, ``None`` where not placed."""
+        self.image(image_id)
+        out: list[Landmark | None] = [None] * len(self.schema)
+        rows = self._db.query(
+            "SELECT idx, x, y, source, confidence FROM landmarks WHERE image_id = ?", (image_id,)
+        )
+        for r in rows:
+            out[r["idx"]] = Landmark(r["x"], r["y"], LandmarkSource(r["source"]), r["confidence"])
+        return out
+
+    def set_landmark(
+        self,
+        image_id: int,
+        landmark_index: int,
+        x: float,
+        y: float,
+        source: LandmarkSource | str,
+        confidence: float | None = None,
+    ) -> EditEntry:
+        """Place one landmark (pixels of the original image)."""
+        return self.apply_edits({image_id: {landmark_index: Landmark(x, y, source, confidence)}})
+
+    def set_landmarks(
+        self,
+        image_id: int,
+        points: Sequence[Point | None],
+        source: LandmarkSource | str,
+        confidences: Sequence[float | None] | None = None,
+    ) -> EditEntry:
+        """Replace all landmarks of an image at once (``None``: not placed); one undo step."""
+        if len(points) != len(self.schema):
+            raise ProjectError(
+                f"got {len(points)} points for a schema of {len(self.schema)} landmarks"
+            )
+        conf = list(confidences) if confidences is not None else [None] * len(points)
+        edits = {
+            i: (Landmark(p[0], p[1], source, conf[i]) if p is not None else None)
+            for i, p in enumerate(points)
+        }
+        return self.apply_edits({image_id: edits})
+
+    def clear_landmark(self, image_id: int, landmark_index: int) -> EditEntry:
+        """Remove one landmark from an image."""
+        return self.apply_edits({image_id: {landmark_index: None}})
+
+    def set_status(self, image_id: int, status: ReviewStatus | str) -> EditEntry:
+        """Set the review status of an image."""
+        return self.apply_edits({}, statuses={image_id: status})
+
+    def apply_edits(
+        self,
+        landmarks: Mapping[int, Mapping[int, Landmark | None]],
+        *,
+        statuses: Mapping[int, ReviewStatus | str] | None = None,
+        summary: str | None = None,
+    ) -> EditEntry:
+        """Set landmarks (``{image_id: {index: Landmark or None}}``) and statuses as one edit.
+
+        All values are validated before anything is written; one undo reverts the lot.
+        """
+        changes: list[tuple[int, int, dict[str, Any] | None]] = []
+        for image_id, points in landmarks.items():
+            self.image(image_id)
+            for index, lm in points.items():
+                changes.append((image_id, self._check_index(index), self._point(lm)))
+        new_status = {i: parse_enum(ReviewStatus, s).value for i, s in (statuses or {}).items()}
+        for image_id in new_status:
+            self.image(image_id)
+        if summary is None:
+            summary = _describe(changes, new_status, self.schema)
+
+        def build(conn: Any) -> dict[str, Any]:
+            # Before values are read inside the write transaction so they are exact.
+            lms = [
+                {"image": i, "index": k, "before": editlog.read_point(conn, i, k), "after": p}
+                for i, k, p in changes
+            ]
+            sts = [
+                {"image": i, "before": conn.execute(
+                    "SELECT status FROM images WHERE id = ?", (i,)).fetchone()[0], "after": s}
+                for i, s in new_status.items()
+            ]
+            return {"landmarks": lms, "status": sts}
+
+        return self._edit("edit", summary, build)
+
+    def status_counts(self) -> dict[ReviewStatus, int]:
+        """Number of images per review status."""
+        counts = {s: 0 for s in ReviewStatus}
+        for r in self._db.query("SELECT status, COUNT(*) FROM images GROUP BY status"):
+            counts[ReviewStatus(r[0])] = r[1]
+        return counts
+
+    # -- edit log ---------------------------------------------------------------------
+
+    def edit_log(self, limit: int | None = None) -> list[EditEntry]:
+        """Log entries, oldest first (the newest ``limit`` when given)."""
+        sql = "SELECT * FROM edit_log ORDER BY id DESC" + (" LIMIT ?" if limit else "")
+        rows = self._db.query(sql, (limit,) if limit else ())
+        return [editlog.entry_from_row(r) for r in reversed(rows)]
+
+    def undo(self) -> EditEntry | None:
+        """Revert the newest user edit not yet undone; returns the new ``undo`` entry.
+
+        The log keeps both the edit and the undo; ``None`` when there is nothing to undo.
+        """
+        with dbm.transaction(self._db, "undo the last edit") as conn:
+            target = editlog.last_undoable(conn)
+            if target is None:
+                return None
+            editlog.apply(conn, target.action, target.data, "before")
+            return editlog.append(
+                conn, "undo", f"undo: {target.summary}", {"action": target.action},
+                undoes=target.id,
+            )
+
+    def _edit(self, action: str, summary: str, data: Any) -> EditEntry:
+        # ``data`` may be a function of the open transaction (to read before-values).
+        with dbm.transaction(self._db, summary) as conn:
+            payload = data(conn) if callable(data) else data
+            editlog.apply(conn, action, payload, "after")
+            return editlog.append(conn, action, summary, payload)
+
+    def _check_index(self, index: int) -> int:
+        try:
+            index = operator.index(index)  # numpy integers too, but not floats
+        except TypeError:
+            raise ProjectError(f"landmark index {index!r} is not an integer") from None
+        if not 0 <= index < len(self.schema):
+            raise ProjectError(
+                f"landmark index {index!r} is out of range: the schema has {len(self.schema)} "
+                f"landmarks (indices 0..{len(self.schema) - 1})"
+            )
+        return index
+
+    @staticmethod
+    def _point(lm: Landmark | None) -> dict[str, Any] | None:
+        if lm is None:
+            return None
+        x, y = float(lm.x), float(lm.y)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ProjectError(f"landmark position ({lm.x}, {lm.y}) is not a finite number")
+        conf = None if lm.confidence is None else float(lm.confidence)
+        if conf is not None and not math.isfinite(conf):
+            raise ProjectError(f"landmark confidence {lm.confidence} is not a finite number")
+        source = parse_enum(LandmarkSource, lm.source).value
+        return {"x": x, "y": y, "source": source, "confidence": conf}
+
+
+def _describe(
+    changes: list[tuple[int, int, dict[str, Any] | None]],
+    statuses: Mapping[int, str],
+    schema: LandmarkSchema,
+) -> str:
+    parts = []
+    if len(changes) == 1:
+        image_id, index, point = changes[0]
+        verb = "clear" if point is None else f"set ({point['x']:.1f}, {point['y']:.1f})"
+        parts.append(f"{verb} {schema.label(index)} on image {image_id}")
+    elif changes:
+        n_images = len({c[0] for c in changes})
+        parts.append(f"{len(changes)} landmark change(s) on {n_images} image(s)")
+    parts += [f"status of image {i}: {s}" for i, s in statuses.items()]
+    return "; ".join(parts) or "no change"

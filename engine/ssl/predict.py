@@ -1,0 +1,99 @@
+"""CC2D-SSL inference: locate the template's landmarks on every image of a working set."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.data.grid import from_grid, to_grid
+from engine.data.images import load_image
+from engine.data.landmarks import LandmarkTable
+from engine.data.working_set import WorkingSet, resize_to_grid
+from engine.device import autocast, memory_format
+from engine.errors import LandmarkFileError
+from engine.models.feature_net import STRIDES, FeatureNet
+from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+from engine.ssl.matching import cascade_locate
+from engine.ssl.similarity import sample_vectors
+
+
+@dataclass(frozen=True)
+class Template:
+    """The one annotated image: its path, the landmark names and (N, 2) x, y in its pixels."""
+
+    image: Path
+    names: tuple[str, ...]
+    points: np.ndarray
+
+    @classmethod
+    def from_table(cls, image: Path, table: LandmarkTable) -> Template:
+        """The template's row of ``table``; every landmark must be present."""
+        points = table.get(str(image))
+        missing = [table.names[i] for i in np.flatnonzero(~np.isfinite(points).all(axis=1))]
+        if missing:
+            raise LandmarkFileError(
+                f"the template {Path(image).name} lacks landmark(s) {', '.join(missing)}; "
+                f"a template needs all {table.n_landmarks}"
+            )
+        return cls(Path(image), table.names, points.copy())
+
+
+@torch.no_grad()
+def template_vectors(net: FeatureNet, template: Template, size: int,
+                     device: torch.device) -> list[torch.Tensor]:
+    """Per scale, (N, C) feature vectors of the template at its landmarks (full-image pass)."""
+    img = load_image(template.image)
+    grid = torch.from_numpy(resize_to_grid(img, size)).to(device).float().div_(255.0)
+    pts = torch.from_numpy(to_grid(template.points, img.width, img.height, size)).float()
+    with autocast(device):
+        maps = net(grid[None, None].contiguous(memory_format=memory_format(device)))
+    return [sample_vectors(m.float(), pts[None].to(device), s)[0] for m, s in zip(maps, STRIDES)]
+
+
+@torch.no_grad()
+def locate_batch(net: FeatureNet, images: torch.Tensor, vectors: list[torch.Tensor],
+                 window: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, 1, S, S) images → (B, N, 2) grid points and (B, N) confidences."""
+    with autocast(device):
+        maps = net(images.contiguous(memory_format=memory_format(device)))
+    sims = []
+    for m, v in zip(maps, vectors):
+        m = torch.nn.functional.normalize(m.float(), dim=1)
+        sims.append(torch.einsum("nc,bchw->bnhw", torch.nn.functional.normalize(v, dim=-1), m))
+    return cascade_locate(sims, STRIDES, images.shape[-1], window)
+
+
+def predict_ssl(
+    net: FeatureNet,
+    data: WorkingSet,
+    template: Template,
+    window: int,
+    device: torch.device,
+    *,
+    batch_size: int = 8,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> LandmarkTable:
+    """Landmarks on every image of ``data`` in original pixels, with a ``confidence`` column."""
+    size = data.pixels.shape[-1]
+    vectors = template_vectors(net, template, size, device)
+    table = LandmarkTable(names=template.names)
+    conf_col: dict[str, np.ndarray] = {}
+    meter = ProgressMeter("SSL prediction", len(data), progress)
+    for start in range(0, len(data), batch_size):
+        check_cancel(cancel, "SSL prediction")
+        index = list(range(start, min(start + batch_size, len(data))))
+        points, conf = locate_batch(net, data.batch(index), vectors, window, device)
+        points, conf = points.cpu().numpy(), conf.cpu().numpy()
+        for j, i in enumerate(index):
+            w, h = data.sizes[i]
+            table.points[data.names[i]] = from_grid(points[j], w, h, size)
+            conf_col[data.names[i]] = conf[j].astype(np.float64)
+        meter.update(index[-1] + 1)
+    table.values["confidence"] = conf_col
+    meter.update(len(data), force=True)
+    return table
