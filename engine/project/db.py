@@ -26,7 +26,7 @@ CREATE TABLE project (
     created TEXT NOT NULL
 );
 CREATE TABLE images (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     path TEXT NOT NULL,
     width INTEGER NOT NULL CHECK (width > 0),
     height INTEGER NOT NULL CHECK (height > 0),
@@ -108,12 +108,24 @@ class Database:
 
 def connect(path: Path, *, read_only: bool = False) -> Database:
     """Open ``path``, check it is an intact project of a known version, migrate it if older."""
-    if read_only:
+    uri = path.resolve().as_uri()
+    if not read_only:
+        return _open(path, uri, read_only=False)
+    try:
         # mode=ro never writes; the project may be open for writing elsewhere (WAL lets
         # readers and one writer work together).
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-    else:
-        uri = path.resolve().as_uri()
+        return _open(path, f"{uri}?mode=ro", read_only=True)
+    except ProjectError as exc:
+        code = getattr(exc.__cause__, "sqlite_errorname", "")
+        if not (code.startswith("SQLITE_READONLY") or code == "SQLITE_CANTOPEN"):
+            raise
+    # A WAL reader needs a -shm file beside the database, which cannot be created in a
+    # read-only folder. Nobody can be writing there either (a writer needs project.lock
+    # in the same folder), so reading the file as immutable is safe.
+    return _open(path, f"{uri}?mode=ro&immutable=1", read_only=True)
+
+
+def _open(path: Path, uri: str, *, read_only: bool) -> Database:
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:

@@ -11,12 +11,15 @@ database enforces it with triggers).
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from engine.errors import ProjectError
-from engine.project.model import EditEntry
+from engine.project.model import EditEntry, Landmark, LandmarkSource, parse_enum
+from engine.project.schema import LandmarkSchema
 
 # Actions a user can undo; runs and creation are traced but not undone.
 UNDOABLE = frozenset({"edit", "template", "spacing", "relocate", "add_images"})
@@ -127,3 +130,35 @@ def read_point(conn: sqlite3.Connection, image_id: int, index: int) -> dict[str,
         (image_id, index),
     ).fetchone()
     return dict(row) if row is not None else None
+
+
+def point_dict(lm: Landmark | None) -> dict[str, Any] | None:
+    """A validated landmark as stored in the log (``None``: not placed)."""
+    if lm is None:
+        return None
+    x, y = float(lm.x), float(lm.y)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ProjectError(f"landmark position ({lm.x}, {lm.y}) is not a finite number")
+    conf = None if lm.confidence is None else float(lm.confidence)
+    if conf is not None and not math.isfinite(conf):
+        raise ProjectError(f"landmark confidence {lm.confidence} is not a finite number")
+    source = parse_enum(LandmarkSource, lm.source).value
+    return {"x": x, "y": y, "source": source, "confidence": conf}
+
+
+def describe(
+    changes: list[tuple[int, int, dict[str, Any] | None]],
+    statuses: Mapping[int, str],
+    schema: LandmarkSchema,
+) -> str:
+    """One-line summary of an edit for the log and the undo menu."""
+    parts = []
+    if len(changes) == 1:
+        image_id, index, point = changes[0]
+        verb = "clear" if point is None else f"set ({point['x']:.1f}, {point['y']:.1f})"
+        parts.append(f"{verb} {schema.label(index)} on image {image_id}")
+    elif changes:
+        n_images = len({c[0] for c in changes})
+        parts.append(f"{len(changes)} landmark change(s) on {n_images} image(s)")
+    parts += [f"status of image {i}: {s}" for i, s in statuses.items()]
+    return "; ".join(parts) or "no change"

@@ -134,6 +134,8 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
             reader = csv.DictReader(f)
             rows = list(reader)
             return list(reader.fieldnames or []), rows
+    except FileNotFoundError:
+        raise LandmarkFileError(f"landmark file not found: {path}") from None
     except OSError as exc:
         reason = exc.strerror or exc
         raise LandmarkFileError(f"cannot read landmark file {path}: {reason}") from None
@@ -211,6 +213,8 @@ def _parse_own_csv(
 def _parse_json(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> Parsed:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LandmarkFileError(f"landmark file not found: {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:

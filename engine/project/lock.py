@@ -46,8 +46,9 @@ class ProjectLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except PermissionError:
             raise ProjectError(
-                f"cannot open project {self.path.parent} for editing: the folder is read-only "
-                "(permission denied); copy it somewhere writable, or open it read-only to export"
+                f"cannot lock {self.path.parent} for editing: the folder is read-only "
+                "(permission denied); use a writable folder, or open an existing project "
+                "read-only to export"
             ) from None
         except OSError as exc:
             raise ProjectError(

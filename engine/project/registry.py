@@ -95,7 +95,6 @@ def read_new_images(
     files: Iterable[Path],
     known: Mapping[str, str],
     added_time: str,
-    next_id: int,
     max_pixels: int = MAX_PIXELS,
 ) -> tuple[list[dict[str, Any]], list[SkippedFile], list[SkippedFile]]:
     """Check and describe each file; returns (image rows to insert, duplicates, failures).
@@ -143,7 +142,7 @@ def read_new_images(
             continue
         seen[sha] = path.name
         rows.append({
-            "id": next_id + len(rows),
+            "id": None,  # assigned inside the write transaction
             "path": store_path(folder, path),
             "width": width,
             "height": height,

@@ -45,7 +45,13 @@ class RunsMixin:
             if not name:
                 conn.execute("UPDATE runs SET name = ? WHERE id = ?", (f"run {run_id}", run_id))
             editlog.append(conn, "run_add", f"training run {run_id}", {"run": run_id})
-        self._run_folder(run_id).mkdir(parents=True, exist_ok=True)
+        try:
+            self._run_folder(run_id).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProjectError(
+                f"training run {run_id} was recorded but its folder {self._run_folder(run_id)} "
+                f"cannot be created: {exc.strerror or exc}"
+            ) from None
         return self.run(run_id)
 
     def update_run(
@@ -70,9 +76,12 @@ class RunsMixin:
                 f"UPDATE runs SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
                 (*sets.values(), run_id),
             )
-            changed = {k: v for k, v in sets.items() if k != "updated"}
-            editlog.append(conn, "run_update", f"training run {run_id}: {', '.join(changed)}",
-                           {"run": run_id, **changed})
+            # Metrics may be long histories updated every epoch: log which keys, not values.
+            logged = {k: v for k, v in sets.items() if k not in ("updated", "metrics_json")}
+            if metrics is not None:
+                logged["metrics"] = sorted(metrics)
+            editlog.append(conn, "run_update", f"training run {run_id}: {', '.join(logged)}",
+                           {"run": run_id, **logged})
         return self.run(run_id)
 
     def run(self, run_id: int) -> Run:

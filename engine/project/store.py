@@ -8,7 +8,6 @@ revert any user edit. Landmark indices are 0-based here (files use 1-based).
 from __future__ import annotations
 
 import json
-import math
 import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -61,37 +60,19 @@ class Project(RunsMixin):
         path = folder / dbm.DB_NAME
         if path.exists():
             raise ProjectError(f"{folder} already holds a project; open it instead")
-        tmp = folder / f".{dbm.DB_NAME}.creating"
         try:
             (folder / RUNS_DIR).mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)
-            dbm.create(tmp)
-            # Fill a temporary file, then rename: a failed create leaves no half project.
-            created = dbm.connect(tmp)
-            try:
-                with dbm.transaction(created, "create the project") as conn:
-                    conn.execute(
-                        "INSERT INTO project (id, schema_json, created) VALUES (1, ?, ?)",
-                        (json.dumps(schema.to_dict(), ensure_ascii=False), editlog.now()),
-                    )
-                    editlog.append(conn, "create", f"create project ({schema.name})",
-                                   {"schema": schema.to_dict()})
-            finally:
-                created.close()
-            os.replace(tmp, path)
-        except PermissionError:
-            raise ProjectError(
-                f"cannot create a project in {folder}: permission denied; choose a writable folder"
-            ) from None
         except OSError as exc:
-            if dbm.is_disk_full(exc):
-                raise ProjectError(f"disk full: cannot create a project in {folder}") from None
-            reason = exc.strerror or exc
-            raise ProjectError(f"cannot create a project in {folder}: {reason}") from None
-        finally:
-            for leftover in folder.glob(f".{dbm.DB_NAME}.creating*"):
-                leftover.unlink(missing_ok=True)
-        return cls.open(folder)
+            raise _create_error(folder, exc) from None
+        # Lock first: it also proves the folder is writable before anything is created.
+        lock = ProjectLock(folder)
+        lock.acquire()
+        try:
+            _initialise(folder, schema)
+            return cls(folder, dbm.connect(path), lock)
+        except BaseException:
+            lock.release()
+            raise
 
     @classmethod
     def open(cls, folder: str | os.PathLike[str], read_only: bool = False) -> Project:
@@ -151,13 +132,24 @@ class Project(RunsMixin):
             raise ProjectError(f"cannot add images: the project {self.folder} is open read-only")
         files, failed = registry.expand(paths)
         known = {r.sha256: r.name for r in self.images()}
-        next_id = (self._db.query("SELECT MAX(id) FROM images")[0][0] or 0) + 1
         rows, duplicates, bad = registry.read_new_images(
-            self.folder, files, known, editlog.now(), next_id, max_pixels
+            self.folder, files, known, editlog.now(), max_pixels
         )
         report = AddReport(duplicates=duplicates, failed=failed + bad)
+
+        def with_ids(conn: Any) -> dict[str, Any]:
+            # Ids are logged (undo deletes them), so pick them inside the transaction;
+            # AUTOINCREMENT never reuses the id of an image removed by an undo.
+            first = conn.execute(
+                "SELECT MAX(COALESCE((SELECT MAX(id) FROM images), 0), COALESCE("
+                "(SELECT seq FROM sqlite_sequence WHERE name = 'images'), 0)) + 1"
+            ).fetchone()[0]
+            for k, row in enumerate(rows):
+                row["id"] = first + k
+            return {"images": rows}
+
         if rows:
-            self._edit("add_images", f"add {len(rows)} image(s)", {"images": rows})
+            self._edit("add_images", f"add {len(rows)} image(s)", with_ids)
             report.added = [registry.record_from_row(self.folder, r) for r in rows]
         return report
 
@@ -296,12 +288,12 @@ class Project(RunsMixin):
         for image_id, points in landmarks.items():
             self.image(image_id)
             for index, lm in points.items():
-                changes.append((image_id, self._check_index(index), self._point(lm)))
+                changes.append((image_id, self._check_index(index), editlog.point_dict(lm)))
         new_status = {i: parse_enum(ReviewStatus, s).value for i, s in (statuses or {}).items()}
         for image_id in new_status:
             self.image(image_id)
         if summary is None:
-            summary = _describe(changes, new_status, self.schema)
+            summary = editlog.describe(changes, new_status, self.schema)
 
         def build(conn: Any) -> dict[str, Any]:
             # Before values are read inside the write transaction so they are exact.
@@ -367,32 +359,38 @@ class Project(RunsMixin):
             )
         return index
 
-    @staticmethod
-    def _point(lm: Landmark | None) -> dict[str, Any] | None:
-        if lm is None:
-            return None
-        x, y = float(lm.x), float(lm.y)
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise ProjectError(f"landmark position ({lm.x}, {lm.y}) is not a finite number")
-        conf = None if lm.confidence is None else float(lm.confidence)
-        if conf is not None and not math.isfinite(conf):
-            raise ProjectError(f"landmark confidence {lm.confidence} is not a finite number")
-        source = parse_enum(LandmarkSource, lm.source).value
-        return {"x": x, "y": y, "source": source, "confidence": conf}
+
+def _initialise(folder: Path, schema: LandmarkSchema) -> None:
+    """Write a new project.sqlite: filled under a temporary name, then renamed into place,
+    so a failed create (full disk, crash) leaves no half project behind."""
+    tmp = folder / f".{dbm.DB_NAME}.creating"
+    try:
+        tmp.unlink(missing_ok=True)
+        dbm.create(tmp)
+        created = dbm.connect(tmp)
+        try:
+            with dbm.transaction(created, "create the project") as conn:
+                conn.execute(
+                    "INSERT INTO project (id, schema_json, created) VALUES (1, ?, ?)",
+                    (json.dumps(schema.to_dict(), ensure_ascii=False), editlog.now()),
+                )
+                editlog.append(conn, "create", f"create project ({schema.name})",
+                               {"schema": schema.to_dict()})
+        finally:
+            created.close()
+        os.replace(tmp, folder / dbm.DB_NAME)
+    except OSError as exc:
+        raise _create_error(folder, exc) from None
+    finally:
+        for leftover in folder.glob(f".{dbm.DB_NAME}.creating*"):
+            leftover.unlink(missing_ok=True)
 
 
-def _describe(
-    changes: list[tuple[int, int, dict[str, Any] | None]],
-    statuses: Mapping[int, str],
-    schema: LandmarkSchema,
-) -> str:
-    parts = []
-    if len(changes) == 1:
-        image_id, index, point = changes[0]
-        verb = "clear" if point is None else f"set ({point['x']:.1f}, {point['y']:.1f})"
-        parts.append(f"{verb} {schema.label(index)} on image {image_id}")
-    elif changes:
-        n_images = len({c[0] for c in changes})
-        parts.append(f"{len(changes)} landmark change(s) on {n_images} image(s)")
-    parts += [f"status of image {i}: {s}" for i, s in statuses.items()]
-    return "; ".join(parts) or "no change"
+def _create_error(folder: Path, exc: OSError) -> ProjectError:
+    if isinstance(exc, PermissionError):
+        return ProjectError(
+            f"cannot create a project in {folder}: permission denied; choose a writable folder"
+        )
+    if dbm.is_disk_full(exc):
+        return ProjectError(f"disk full: cannot create a project in {folder}")
+    return ProjectError(f"cannot create a project in {folder}: {exc.strerror or exc}")

@@ -31,15 +31,16 @@ def bench_ssl(config: SSLConfig, device: torch.device, *, steps: int = 20,
     s, p, b = config.image_size, config.patch_size, config.batch_size
     pixels = torch.randint(0, 256, (n_images, 1, s, s), dtype=torch.uint8, device=device)
     fixed = PatchBatch(torch.rand(b, 1, s, s, device=device), torch.rand(b, 1, p, p, device=device),
-                       torch.rand(b, 2, device=device) * (s - 1),
-                       torch.rand(b, 2, device=device) * (p - 1))
+                       torch.rand(b, config.targets_per_patch, 2, device=device) * (s - 1),
+                       torch.rand(b, config.targets_per_patch, 2, device=device) * (p - 1),
+                       torch.ones(b, config.targets_per_patch, dtype=torch.bool, device=device))
 
     def step(batch: PatchBatch) -> None:
         with autocast(device):
             im = ref_net(batch.images.contiguous(memory_format=fmt))
             pm = patch_net(batch.patches.contiguous(memory_format=fmt))
             loss, _ = ssl_loss(im, pm, batch.target_image, batch.target_patch, STRIDES,
-                               config.temperature, config.window)
+                               config.temperature, config.window, batch.valid)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -55,7 +56,8 @@ def bench_ssl(config: SSLConfig, device: torch.device, *, steps: int = 20,
         return steps * b / (time.perf_counter() - t0)
 
     model_only = timed(lambda: fixed)
-    full = timed(lambda: sample_patch_batch(pixels, b, p, config.rotation_deg, config.jitter, gen))
+    full = timed(lambda: sample_patch_batch(
+        pixels, b, p, config.rotation_deg, config.jitter, gen, config.targets_per_patch))
     return {"device": device_name(device), "batch_size": b, "image_size": s, "patch_size": p,
             "width": config.width, "model_step_samples_per_s": round(model_only, 2),
             "full_step_samples_per_s": round(full, 2), "ratio": round(full / model_only, 3),

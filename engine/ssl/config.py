@@ -29,6 +29,7 @@ class SSLConfig:
     weight_decay: float = 0.0
     rotation_deg: float = 15.0     # patch rotation, uniform in ±rotation_deg
     jitter: float = 0.3            # colour jitter strength (brightness/contrast/gamma)
+    targets_per_patch: int = 8     # loss terms per patch; the paper uses 1, more are free
     checkpoint_every: int = 500
     seed: int = 0
 

@@ -17,8 +17,9 @@ import torch.nn.functional as F
 class PatchBatch:
     images: torch.Tensor        # (B, 1, S, S) the whole reference images
     patches: torch.Tensor       # (B, 1, P, P) augmented patches
-    target_image: torch.Tensor  # (B, 2) target x, y in image grid pixels
-    target_patch: torch.Tensor  # (B, 2) the same point in patch pixels
+    target_image: torch.Tensor  # (B, K, 2) target x, y in image grid pixels
+    target_patch: torch.Tensor  # (B, K, 2) the same points in patch pixels
+    valid: torch.Tensor         # (B, K) bool: the point lies inside the image
 
 
 def pixel_to_normalized(points: torch.Tensor, size: int) -> torch.Tensor:
@@ -76,8 +77,14 @@ def sample_patch_batch(
     rotation_deg: float,
     jitter: float,
     gen: torch.Generator,
+    targets_per_patch: int = 1,
 ) -> PatchBatch:
-    """Random images, random target points, patches around them (paper Sec. 2.1)."""
+    """Random images, random target points, patches around them (paper Sec. 2.1).
+
+    The first target fixes the crop; the other ``targets_per_patch - 1`` are
+    further random points of the same patch, mapped into the image through the
+    same affine transform. They cost no extra network pass, only more loss terms.
+    """
     n, _, size, _ = pixels.shape
     dev = pixels.device
 
@@ -91,4 +98,12 @@ def sample_patch_batch(
     angle = (rand(batch_size) * 2 - 1) * math.radians(rotation_deg)
     patches = random_affine_crops(images, target_image, target_patch, patch_size, angle)
     patches = colour_jitter(patches, jitter, gen)
-    return PatchBatch(images, patches, target_image, target_patch)
+    extra = rand(batch_size, targets_per_patch - 1, 2) * (patch_size - 1)
+    cos, sin = torch.cos(angle)[:, None], torch.sin(angle)[:, None]
+    rel = extra - target_patch[:, None]
+    extra_image = torch.stack([cos * rel[..., 0] - sin * rel[..., 1],
+                               sin * rel[..., 0] + cos * rel[..., 1]], -1) + target_image[:, None]
+    all_patch = torch.cat([target_patch[:, None], extra], 1)
+    all_image = torch.cat([target_image[:, None], extra_image], 1)
+    valid = ((all_image >= 0) & (all_image <= size - 1)).all(-1)
+    return PatchBatch(images, patches, all_image, all_patch, valid)

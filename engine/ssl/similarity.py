@@ -65,16 +65,24 @@ def ssl_loss(
     strides: tuple[int, ...],
     temperature: float,
     window: int,
+    valid: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Sum over scales of the cross-entropy between the target cell and the softmax of
     cos(patch feature at target, image features)/temperature. The coarsest scale uses
-    the whole map, the others an α×α window (paper Eq. 3)."""
+    the whole map, the others an α×α window (paper Eq. 3).
+
+    Targets are (B, K, 2): K points per patch; ``valid`` (B, K) masks points that
+    fall outside the image.
+    """
     total = image_maps[0].new_zeros((), dtype=torch.float32)
     parts: list[torch.Tensor] = []
+    keep = None if valid is None else valid.reshape(-1)
     for k, (imap, pmap, stride) in enumerate(zip(image_maps, patch_maps, strides)):
-        query = sample_vectors(pmap.float(), target_patch[:, None], stride)
-        logits = cosine_maps(query, imap)[:, 0] / temperature
-        col, row = cell_index(target_image, stride, *logits.shape[-2:])
+        query = sample_vectors(pmap.float(), target_patch, stride)
+        logits = (cosine_maps(query, imap) / temperature).flatten(0, 1)
+        col, row = cell_index(target_image.reshape(-1, 2), stride, *logits.shape[-2:])
+        if keep is not None:
+            logits, col, row = logits[keep], col[keep], row[keep]
         loss = window_cross_entropy(logits, col, row, None if k == 0 else window)
         total = total + loss
         parts.append(loss.detach())  # no sync: read only when reported

@@ -136,14 +136,15 @@ def train_ssl(
         # Seeded per step, so a resumed run draws the batches it would have drawn.
         gen.manual_seed(config.seed * 1_000_003 + step)
         batch = sample_patch_batch(data.pixels, config.batch_size, config.patch_size,
-                                   config.rotation_deg, config.jitter, gen)
+                                   config.rotation_deg, config.jitter, gen,
+                                   config.targets_per_patch)
         for group in optimizer.param_groups:
             group["lr"] = config.lr * _lr_factor(fraction_done())
         with autocast(device):
             image_maps = ref_net(batch.images.contiguous(memory_format=fmt))
             patch_maps = patch_net(batch.patches.contiguous(memory_format=fmt))
             loss, _ = ssl_loss(image_maps, patch_maps, batch.target_image, batch.target_patch,
-                               STRIDES, config.temperature, config.window)
+                               STRIDES, config.temperature, config.window, batch.valid)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -1,0 +1,76 @@
+"""CC2D-TPL inference: landmark positions and confidences on every image of a working set."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import torch
+
+from engine.data.grid import from_grid
+from engine.data.landmarks import LandmarkTable
+from engine.data.working_set import WorkingSet
+from engine.device import autocast, memory_format
+from engine.models.landmark_unet import LandmarkUNet
+from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+from engine.tpl.config import TPLConfig
+from engine.tpl.voting import vote
+
+STAGE = "TPL prediction"
+
+
+@torch.inference_mode()
+def locate(net: LandmarkUNet, images: torch.Tensor,
+           radius: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """(B, 1, S, S) images in [0, 1] → (B, N, 2) grid points and (B, N) confidences.
+
+    The dict holds ``heat_peak``, ``vote_share`` and their product ``confidence``
+    (all in [0, 1]). ``net`` should be in eval mode.
+    """
+    device = images.device
+    with autocast(device):
+        heat, offsets = net(images.contiguous(memory_format=memory_format(device)))
+    points, conf = vote(heat, offsets, net.output_stride, radius, images.shape[-1])
+    conf["confidence"] = conf["heat_peak"] * conf["vote_share"]
+    return points, conf
+
+
+def predict_tpl(
+    net: LandmarkUNet,
+    config: TPLConfig,
+    data: WorkingSet,
+    names: tuple[str, ...],
+    device: torch.device,
+    *,
+    batch_size: int = 8,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> LandmarkTable:
+    """Landmarks on every image of ``data`` in original pixels, with ``confidence``,
+    ``heat_peak`` and ``vote_share`` columns."""
+    if len(names) != net.n_landmarks:
+        raise ValueError(f"{len(names)} names for a network of {net.n_landmarks} landmarks")
+    size = data.pixels.shape[-1]
+    if size != config.image_size:
+        raise ValueError(f"working set grid is {size} but the network expects "
+                         f"{config.image_size}")
+    net.eval()
+    table = LandmarkTable(names=tuple(names))
+    columns: dict[str, dict[str, np.ndarray]] = {
+        k: {} for k in ("confidence", "heat_peak", "vote_share")}
+    meter = ProgressMeter(STAGE, len(data), progress)
+    for start in range(0, len(data), batch_size):
+        check_cancel(cancel, STAGE)
+        index = list(range(start, min(start + batch_size, len(data))))
+        points, conf = locate(net, data.batch(index).to(device), config.radius)
+        points = points.cpu().numpy()
+        conf_np = {k: v.float().cpu().numpy().astype(np.float64) for k, v in conf.items()}
+        for j, i in enumerate(index):
+            w, h = data.sizes[i]
+            table.points[data.names[i]] = from_grid(points[j], w, h, size)
+            for key, col in columns.items():
+                col[data.names[i]] = conf_np[key][j]
+        meter.update(index[-1] + 1)
+    table.values.update(columns)
+    meter.update(len(data), force=True)
+    return table
