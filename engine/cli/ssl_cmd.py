@@ -88,9 +88,9 @@ def _train(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     run = ssl_dir(args.run)
-    template = template_from_args(args) or load_template(run)
     device = pick_device(args.device)
     net, config = load_reference_net(run, device)
+    template = template_from_args(args) or load_template(run)
     paths = list_images(args.images)
     data = build_working_set(paths, config.image_size, device, progress=print_progress)
     t0 = time.perf_counter()
@@ -103,7 +103,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from engine.ssl.bench import bench_ssl
+    from engine.bench.ssl_step import bench_ssl
 
     config = profile_config(args.profile, batch_size=args.batch_size)
     result = bench_ssl(config, pick_device(args.device), steps=args.steps, n_images=args.images)

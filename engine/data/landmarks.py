@@ -47,7 +47,10 @@ class LandmarkTable:
         """Points of ``image``; raises LandmarkFileError if it has none."""
         key = find_image_key(self.points, image)
         if key is None:
-            raise LandmarkFileError(f"no landmarks for image '{image}' in the labels")
+            named = ", ".join(list(self.points)[:3])
+            raise LandmarkFileError(
+                f"no landmarks for image '{Path(image).name}' in the labels "
+                f"(they name {len(self.points)} image(s), e.g. {named})")
         return self.points[key]
 
     def complete(self, image: str) -> bool:
@@ -112,7 +115,8 @@ def read_landmark_csv(path: str | os.PathLike) -> LandmarkTable:
         try:
             idx = int(str(row["landmark"]).strip())
         except ValueError:
-            raise LandmarkFileError(f"{where}: landmark '{row['landmark']}' is not an integer") from None
+            raise LandmarkFileError(
+                f"{where}: landmark '{row['landmark']}' is not an integer") from None
         if idx < 1:
             raise LandmarkFileError(f"{where}: landmark numbers start at 1, got {idx}")
         name = (row.get("name") or "").strip() or f"L{idx}"

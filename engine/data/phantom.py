@@ -53,6 +53,11 @@ def _draw_base(spec: PhantomSpec, w: int, h: int, unit_pts: np.ndarray) -> np.nd
     cv2.polylines(img, [jaw.astype(np.int32)], False, 0.7, max(2, w // 50), cv2.LINE_AA)
     cv2.ellipse(img, (int(w * 0.35), int(h * 0.42)), (int(w * 0.08), int(h * 0.05)), 20, 0, 360,
                 0.45, 2, cv2.LINE_AA)
+    # Bone-like texture fixed by the anatomy, so local matching has something to find.
+    tex_rng = np.random.default_rng(spec.anatomy_seed + 7919)
+    for cells, amp in ((8, 0.10), (24, 0.06), (64, 0.04)):
+        noise = tex_rng.normal(0, amp, (cells, cells)).astype(np.float32)
+        img += cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC) * (img > 0.1)
     rng = np.random.default_rng(len(unit_pts))
     r = max(3, int(min(w, h) * 0.022))
     for i, (ux, uy) in enumerate(unit_pts):

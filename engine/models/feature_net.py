@@ -29,7 +29,8 @@ class ReceptiveFieldBlock(nn.Module):
         super().__init__()
         branch = max(8, cout // 2)
         self.branches = nn.ModuleList(
-            [conv_bn_relu(cin, branch, kernel=1)] + [conv_bn_relu(cin, branch, d) for d in dilations]
+            [conv_bn_relu(cin, branch, kernel=1)]
+            + [conv_bn_relu(cin, branch, d) for d in dilations]
         )
         self.fuse = conv_bn_relu(branch * (len(dilations) + 1), cout, kernel=1)
 

@@ -28,7 +28,8 @@ def cosine_maps(queries: torch.Tensor, maps: torch.Tensor) -> torch.Tensor:
     return torch.einsum("bkc,bchw->bkhw", q, m)
 
 
-def cell_index(points: torch.Tensor, stride: int, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
+def cell_index(points: torch.Tensor, stride: int, h: int,
+               w: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Integer cell (col, row) of input-pixel ``points`` at ``stride``, clamped to the map."""
     col = torch.div(points[..., 0] + 0.5, stride, rounding_mode="floor").long().clamp(0, w - 1)
     row = torch.div(points[..., 1] + 0.5, stride, rounding_mode="floor").long().clamp(0, h - 1)

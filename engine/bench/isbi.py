@@ -1,0 +1,176 @@
+"""The one-shot protocol on the ISBI 2015 cephalograms, beside the paper's Table 1.
+
+Template (default 125) from the training split, the whole pipeline trained on
+the training split (its labels unused, but for the template's), figures on
+test1 in millimetres. Layout expected: ``DATA/landmarks.csv`` with a ``split``
+column (``train``/``test1``) and images under ``DATA/images``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
+from engine.data.working_set import build_working_set
+from engine.device import device_name, peak_memory_mb, reset_peak_memory
+from engine.errors import CC2DError
+from engine.metrics import Evaluation, evaluate
+from engine.pipeline import PSEUDO_LABELS, PipelineSettings, run_pipeline
+from engine.progress import ProgressCallback
+from engine.ssl.predict import Template, predict_ssl
+from engine.ssl.train import load_reference_net
+from engine.tpl.predict import predict_tpl
+from engine.tpl.train import load_landmark_net
+
+# CC2D paper, Table 1 (Test1 + Test2, 250 images), as quoted in the data README.
+PAPER = {
+    "paper CC2D-SSL": {"mre": 4.67, "std": None,
+                       "sdr": {"2": 40.42, "2.5": 47.68, "3": 55.54, "4": 68.38}},
+    "paper CC2D": {"mre": 2.72, "std": None,
+                   "sdr": {"2": 49.81, "2.5": 58.73, "3": 68.18, "4": 81.01}},
+}
+
+
+def split_images(data_dir: Path, truth: LandmarkTable) -> dict[str, list[Path]]:
+    """Image paths per split from the labels' ``split`` column."""
+    if "split" not in truth.text:
+        raise CC2DError(f"{data_dir / 'landmarks.csv'} has no 'split' column (train/test1)")
+    out: dict[str, list[Path]] = {}
+    for image, splits in truth.text["split"].items():
+        path = data_dir / "images" / image
+        if not path.is_file():
+            raise CC2DError(f"{path} is listed in landmarks.csv but missing")
+        out.setdefault(splits[0], []).append(path)
+    for key in ("train", "test1"):
+        if key not in out:
+            raise CC2DError(f"no '{key}' images in {data_dir / 'landmarks.csv'}")
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _row(ev: Evaluation) -> dict[str, Any]:
+    return {"mre": ev.mre, "std": ev.std, "sdr": ev.sdr, "n_images": ev.n_images}
+
+
+def bench_template(data_dir: Path, template_name: str, settings: PipelineSettings,
+                   work: Path, device: Any, spacing_mm: float,
+                   progress: ProgressCallback | None = None,
+                   cancel: threading.Event | None = None) -> dict[str, Any]:
+    """Run the pipeline with one template; evaluate SSL and TPL on test1 and the train set."""
+    truth = read_landmark_csv(data_dir / "landmarks.csv")
+    splits = split_images(data_dir, truth)
+    matches = [p for p in splits["train"] if p.stem == template_name or p.name == template_name]
+    if not matches:
+        raise CC2DError(f"template '{template_name}' is not a training image of {data_dir}")
+    template = Template.from_table(matches[0], truth)
+    run_dir = work / f"template-{matches[0].stem}"
+    t0 = time.perf_counter()
+    record = run_pipeline(splits["train"], template, run_dir, settings, device,
+                          progress=progress, cancel=cancel)
+    pipeline_s = time.perf_counter() - t0
+    ssl_cfg, tpl_cfg = settings.configs()
+
+    test = splits["test1"]
+    reset_peak_memory(device)
+    t0 = time.perf_counter()
+    data = build_working_set(test, ssl_cfg.image_size, device)
+    ref, _ = load_reference_net(run_dir / "ssl", device)
+    ssl_pred = predict_ssl(ref, data, template, ssl_cfg.window, device)
+    ssl_s = time.perf_counter() - t0
+    del ref
+    t0 = time.perf_counter()
+    if tpl_cfg.image_size != ssl_cfg.image_size:
+        data = build_working_set(test, tpl_cfg.image_size, device)
+    net, _ = load_landmark_net(run_dir / "tpl", device)
+    tpl_pred = predict_tpl(net, tpl_cfg, data, template.names, device)
+    tpl_s = time.perf_counter() - t0
+
+    pseudo = read_landmark_csv(run_dir / PSEUDO_LABELS)
+    train_pred = read_landmark_csv(run_dir / "predictions.csv")
+    for table in (pseudo, train_pred):
+        del table.points[template.image.name]
+    return {
+        "template": template.image.name,
+        "ours SSL": _row(evaluate(ssl_pred, truth, spacing_mm)),
+        "ours TPL": _row(evaluate(tpl_pred, truth, spacing_mm)),
+        "train pseudo-labels (SSL)": _row(evaluate(pseudo, truth, spacing_mm)),
+        "train TPL": _row(evaluate(train_pred, truth, spacing_mm)),
+        "stages": record["stages"],
+        "pipeline_wall_s": pipeline_s,
+        "test1_ssl_predict_s": ssl_s, "test1_tpl_predict_s": tpl_s,
+        "predict_peak_memory_mb": peak_memory_mb(device),
+        "backbone_weights": record["stages"]["ssl_train"]["backbone_weights"],
+        "_predictions": {"ssl": ssl_pred, "tpl": tpl_pred},
+    }
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """Table 1 layout: method, MRE ± std, SDR 2/2.5/3/4 mm, wall time per stage."""
+    head = f"{'method':<34} {'MRE ± std (mm)':>15} {'2mm':>7} {'2.5mm':>7} {'3mm':>7} {'4mm':>7}"
+    lines = [head, "-" * len(head)]
+
+    def line(name: str, r: dict[str, Any], extra: str = "") -> None:
+        std = "" if r["std"] is None else f" ± {r['std']:.2f}"
+        sdr = " ".join(f"{r['sdr'][t]:>6.2f}%" for t in ("2", "2.5", "3", "4"))
+        lines.append(f"{name:<34.34} {r['mre']:>8.2f}{std:<7} {sdr}{extra}")
+
+    for name, r in PAPER.items():
+        line(name, r)
+    for t in results["templates"]:
+        for key in ("ours SSL", "ours TPL", "train pseudo-labels (SSL)", "train TPL"):
+            line(f"{key} [{t['template']}]", t[key])
+        st = t["stages"]
+        lines.append(
+            f"  time: SSL {st['ssl_train']['seconds']:.0f} s, pseudo-labels "
+            f"{st['pseudo_labels']['seconds']:.0f} s, TPL {st['tpl_train']['seconds']:.0f} s, "
+            f"predict test1 {t['test1_tpl_predict_s']:.1f} s; pipeline wall "
+            f"{t['pipeline_wall_s']:.0f} s; SSL {st['ssl_train']['samples_per_s']:.0f} samples/s")
+    lines.append(f"device: {results['device']}; weights: {results['backbone_weights']}; "
+                 f"spacing {results['spacing_mm']} mm/px")
+    return "\n".join(lines)
+
+
+def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettings, work: Path,
+                  device: Any, spacing_mm: float, save_predictions: Path | None = None,
+                  progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Benchmark every template; the first one's test1 predictions go to ``save_predictions``."""
+    per = [bench_template(data_dir, t, settings, work, device, spacing_mm, progress)
+           for t in templates]
+    date = datetime.date.today().isoformat()
+    dev = device_name(device).replace(" ", "-")
+    results: dict[str, Any] = {
+        "command": " ".join(sys.argv), "commit": git_commit(), "date": date,
+        "device": device_name(device), "profile": settings.profile, "spacing_mm": spacing_mm,
+        "backbone_weights": per[0]["backbone_weights"], "paper": PAPER,
+        "templates": per,
+    }
+    if len(per) > 1:
+        import numpy as np
+
+        for key in ("ours SSL", "ours TPL"):
+            mres = np.array([t[key]["mre"] for t in per])
+            results[f"spread {key}"] = {"mean_mre": float(mres.mean()),
+                                        "std_mre": float(mres.std()),
+                                        "min": float(mres.min()), "max": float(mres.max())}
+    if save_predictions is not None:
+        for stage, name in (("ssl", "ssl"), ("tpl", "cc2d")):
+            table: LandmarkTable = per[0]["_predictions"][stage]
+            out = save_predictions / f"{name}_{dev}_{date}.csv"
+            write_landmark_csv(out, LandmarkTable(table.names, table.points), with_names=False)
+            results[f"{name}_predictions_csv"] = str(out)
+    for t in per:
+        t.pop("_predictions")
+    return results

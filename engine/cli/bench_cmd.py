@@ -1,0 +1,71 @@
+"""``cc2d bench-isbi`` and ``cc2d bench-infer``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from engine.atomic import atomic_write_text
+from engine.cli.common import add_device_argument, print_progress
+from engine.cli.run_cmd import settings_from_args
+from engine.device import pick_device
+from engine.pipeline import PROFILES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    isbi = sub.add_parser("bench-isbi", help="the paper's Table 1 protocol on ISBI 2015 data")
+    isbi.add_argument("--data", type=Path, required=True, help="folder with landmarks.csv, images/")
+    isbi.add_argument("--profile", choices=PROFILES, default="full")
+    isbi.add_argument("--out", type=Path, required=True, help="results JSON")
+    isbi.add_argument("--templates", default="125", help="comma-separated template images")
+    isbi.add_argument("--spacing", type=float, default=0.2,
+                      help="mm per pixel of the stored images (the data README: 0.2)")
+    isbi.add_argument("--work", type=Path, default=None, help="run folders (default: beside --out)")
+    isbi.add_argument("--save-predictions", type=Path, default=None,
+                      help="folder for ssl_/cc2d_<device>_<date>.csv of the first template")
+    isbi.add_argument("--ssl-steps", type=int, default=None)
+    isbi.add_argument("--tpl-steps", type=int, default=None)
+    isbi.add_argument("--ssl-time", type=float, default=None)
+    isbi.add_argument("--tpl-time", type=float, default=None)
+    isbi.add_argument("--backbone-weights", default=None)
+    add_device_argument(isbi)
+    isbi.set_defaults(func=_isbi)
+
+    infer = sub.add_parser("bench-infer", help="TPL inference time on a full-size image")
+    infer.add_argument("--run", type=Path, default=None, help="a cc2d run folder (or tpl/)")
+    infer.add_argument("--profile", choices=PROFILES, default="full")
+    infer.add_argument("--size", default="1935x2400", help="WIDTHxHEIGHT of the image")
+    infer.add_argument("--landmarks", type=int, default=19)
+    infer.add_argument("--repeats", type=int, default=10)
+    infer.add_argument("--batch-size", type=int, default=16)
+    add_device_argument(infer)
+    infer.set_defaults(func=_infer)
+
+
+def _isbi(args: argparse.Namespace) -> int:
+    from engine.bench.isbi import format_table, run_benchmark
+
+    work = args.work or args.out.parent / f"{args.out.stem}-runs"
+    results = run_benchmark(args.data, [t.strip() for t in args.templates.split(",")],
+                            settings_from_args(args), work, pick_device(args.device),
+                            args.spacing, args.save_predictions, progress=print_progress)
+    atomic_write_text(args.out, json.dumps(results, indent=2, default=str))
+    print(format_table(results))
+    print(f"results: {args.out}")
+    return 0
+
+
+def _infer(args: argparse.Namespace) -> int:
+    from engine.bench.infer import bench_infer
+    from engine.tpl.config import profile_config
+
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    run = args.run
+    if run is not None and (run / "tpl" / "config.json").exists():
+        run = run / "tpl"
+    result = bench_infer(profile_config(args.profile), pick_device(args.device), run=run,
+                         n_landmarks=args.landmarks, width=width, height=height,
+                         repeats=args.repeats, batch_size=args.batch_size)
+    print(json.dumps(result, indent=2))
+    return 0
