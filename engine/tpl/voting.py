@@ -24,15 +24,14 @@ def splat_votes(vx: torch.Tensor, vy: torch.Tensor, weight: torch.Tensor,
     b, n, _ = vx.shape
     x0, y0 = vx.floor(), vy.floor()
     fx, fy = vx - x0, vy - y0
-    idx, wts = [], []
+    votes = torch.zeros(b, n, size * size, device=vx.device, dtype=torch.float32)
+    # One scatter per corner keeps the peak memory at one (B, N, K) index tensor.
     for dx, wx in ((0, 1 - fx), (1, fx)):
         for dy, wy in ((0, 1 - fy), (1, fy)):
             cx, cy = x0 + dx, y0 + dy
             inside = (cx >= 0) & (cx < size) & (cy >= 0) & (cy < size)
-            idx.append((cy.clamp(0, size - 1) * size + cx.clamp(0, size - 1)).long())
-            wts.append(weight * wx * wy * inside)
-    votes = torch.zeros(b, n, size * size, device=vx.device, dtype=torch.float32)
-    votes.scatter_add_(-1, torch.cat(idx, -1), torch.cat(wts, -1))
+            index = (cy.clamp(0, size - 1) * size + cx.clamp(0, size - 1)).long()
+            votes.scatter_add_(-1, index, weight * wx * wy * inside)
     return votes.view(b, n, size, size)
 
 
