@@ -20,7 +20,8 @@ from engine.device import device_name, pick_device
 from engine.ssl.config import PROFILES, profile_config
 from engine.ssl.predict import predict_ssl
 from engine.ssl.run_files import load_template, save_template
-from engine.ssl.train import CONFIG, load_reference_net, train_ssl
+from engine.ssl.train import load_reference_net, train_ssl
+from engine.training import CONFIG
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import CheckpointError
+from engine.config_io import JsonConfig
 
 
 @dataclass(frozen=True)
-class TPLConfig:
+class TPLConfig(JsonConfig):
     """Defaults follow the paper (heat-map disk + offsets, Eq. 4) at a 384² working grid."""
 
     image_size: int = 384          # working grid (pixels per side); multiple of 32
@@ -19,7 +17,7 @@ class TPLConfig:
     width: float = 1.0             # channel multiplier; 1.0 is VGG19 itself
     batch_norm: bool = True        # VGG19-BN (trains from scratch; plain VGG19 does not well)
     backbone_weights: str = "none"  # none | imagenet | path of a torchvision state dict
-    output_stride: int = 1         # 1: heads at full grid resolution; 2: half, votes still exact
+    output_stride: int = 1         # heads at full (1) or half (2) grid resolution
     batch_size: int = 8
     steps: int = 6000
     time_budget_s: float = 0.0     # >0: stop (and finish the cosine schedule) by wall time
@@ -29,7 +27,7 @@ class TPLConfig:
     translate: float = 0.05        # shift, uniform in ±translate × image_size per axis
     jitter: float = 0.3            # colour jitter strength (brightness/contrast/gamma)
     template_weight: float = 0.25  # fraction of batch slots filled from template images
-    pos_weight: float = 10.0       # BCE weight of disk pixels (see engine.tpl.targets)
+    pos_weight: float = 2.0        # BCE weight of disk pixels (see engine.tpl.targets)
     offset_weight: float = 1.0     # weight of the L1 offset term against the heat term
     checkpoint_every: int = 500
     seed: int = 0
@@ -44,31 +42,14 @@ class TPLConfig:
         if not 0.0 <= self.template_weight <= 1.0:
             raise ValueError("template_weight must lie in [0, 1]")
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TPLConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise CheckpointError(f"unknown TPL config keys {sorted(unknown)} (newer version?)")
-        return cls(**data)
-
-    @classmethod
-    def load(cls, path: Path) -> TPLConfig:
-        try:
-            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"cannot read TPL config {path}: {exc}") from None
-
 
 PROFILES: dict[str, dict[str, Any]] = {
     # The paper's network at full size; meant for a GPU.
     "full": {},
-    # A thinner network on a smaller grid, sized for ~6 minutes on a 2-core CPU.
-    "quick": {"image_size": 192, "radius": 4.0, "width": 0.25, "batch_size": 8,
-              "steps": 1000, "checkpoint_every": 200},
+    # A thinner network on a smaller grid, sized for ~6 minutes on a 2-core CPU
+    # (~12 samples/s). Heads at stride 2: 1.6× faster, as accurate on phantoms.
+    "quick": {"image_size": 192, "radius": 4.0, "width": 0.25, "output_stride": 2,
+              "batch_size": 8, "steps": 500, "checkpoint_every": 100},
     # Seconds-long runs for tests. R would be 1.3 px if scaled linearly; 3 keeps a
     # disk of ~29 pixels, enough to learn in a few hundred steps.
     "tiny": {"image_size": 64, "radius": 3.0, "width": 0.125, "batch_size": 8,

@@ -55,7 +55,7 @@ def test_evaluate_hand_computed(tmp_path, capsys):
 @pytest.mark.parametrize("argv,message", [
     (["ssl", "train", "--images", "/nonexistent/folder"], "not"),
     (["ssl", "predict", "--run", "/nonexistent/run", "--images", ".", "--out", "x.csv"],
-     "not an SSL run"),
+     "not an SSL run folder"),
     (["evaluate", "--pred", "/nonexistent.csv", "--truth", "/nonexistent.csv"], "not found"),
 ])
 def test_bad_paths_give_clear_errors(argv, message, capsys):

@@ -19,16 +19,6 @@ from engine.tpl.train import load_landmark_net, sample_batch, train_tpl
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine two OpenMP threads that lose their
-    core to another process make each step up to 10× slower; one thread keeps ~10 s."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def phantoms(tmp_path_factory):
     """12 phantoms on a 64² grid, their true labels in grid pixels, image 0 the template."""

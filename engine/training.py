@@ -1,0 +1,182 @@
+"""The resumable training loop both stages share.
+
+A stage supplies its networks, a function that draws a batch and returns the
+loss, and its config; this loop owns the rest: Adam with a cosine schedule over
+steps or a time budget, per-step seeding (a resumed run draws the batches the
+uninterrupted one would have), atomic checkpoints every ``checkpoint_every``
+steps and on cancel, progress reports without per-step GPU syncs, and the
+summary ``train.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from engine.atomic import atomic_write_text
+from engine.checkpoint import load_checkpoint, save_checkpoint
+from engine.config_io import JsonConfig, freeze_run_config
+from engine.device import memory_format, peak_memory_mb, reset_peak_memory
+from engine.errors import CheckpointError
+from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+
+CHECKPOINT = "checkpoint.pt"
+CONFIG = "config.json"
+SUMMARY = "train.json"
+
+
+class LoopConfig(Protocol):
+    steps: int
+    time_budget_s: float
+    lr: float
+    batch_size: int
+    checkpoint_every: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    steps: int
+    seconds: float            # wall time of the training loop (this call and earlier ones)
+    samples_per_s: float
+    final_loss: float
+    backbone_weights: str
+    peak_memory_mb: float | None
+    device: str
+
+
+def lr_factor(progress: float) -> float:
+    """Cosine decay from 1 to 0 over ``progress`` in [0, 1]."""
+    return 0.5 * (1.0 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
+
+def open_run(run_dir: Path, config: JsonConfig) -> dict[str, Any] | None:
+    """Create or check ``run_dir``; return its checkpoint when there is one to resume."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    freeze_run_config(run_dir / CONFIG, config)
+    ckpt = run_dir / CHECKPOINT
+    return load_checkpoint(ckpt) if ckpt.exists() else None
+
+
+def load_states(modules: dict[str, nn.Module], state: dict[str, Any], path: Path) -> None:
+    """Load each module's weights from checkpoint ``state`` (same keys)."""
+    try:
+        for key, module in modules.items():
+            module.load_state_dict(state[key])
+    except (KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"{path} does not fit its config: {exc}") from None
+
+
+def train_loop(
+    run_dir: Path,
+    config: LoopConfig,
+    modules: dict[str, nn.Module],
+    loss_fn: Callable[[torch.Generator], torch.Tensor],
+    device: torch.device,
+    *,
+    stage: str,
+    state: dict[str, Any] | None,
+    backbone_weights: str,
+    extra: dict[str, Any] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainResult:
+    """Train ``modules`` until ``config.steps`` (or the time budget) with ``loss_fn(gen)``.
+
+    ``state`` is the checkpoint from :func:`open_run` (None for a fresh run);
+    ``extra`` goes into every checkpoint as is.
+    """
+    run_dir = Path(run_dir)
+    ckpt_path = run_dir / CHECKPOINT
+    fmt = memory_format(device)
+    for module in modules.values():
+        module.to(device, memory_format=fmt).train()
+    params = [p for m in modules.values() for p in m.parameters()]
+    optimizer = torch.optim.Adam(params, lr=config.lr)
+    step, elapsed, loss_value = 0, 0.0, math.nan
+    if state is not None:
+        load_states(modules, state, ckpt_path)
+        optimizer.load_state_dict(state["optimizer"])
+        step, elapsed = int(state["step"]), float(state["elapsed_s"])
+        backbone_weights, loss_value = str(state["backbone_weights"]), float(state["loss"])
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    gen = torch.Generator(device=device)
+
+    def save() -> None:
+        save_checkpoint(ckpt_path, {
+            **{k: m.state_dict() for k, m in modules.items()},
+            "optimizer": optimizer.state_dict(), "step": step, "elapsed_s": elapsed,
+            "backbone_weights": backbone_weights, "loss": loss_value, **(extra or {}),
+        })
+
+    def fraction_done() -> float:
+        frac = step / config.steps
+        if config.time_budget_s > 0:
+            frac = max(frac, elapsed / config.time_budget_s)
+        return frac
+
+    meter = ProgressMeter(stage, config.steps, progress, start_step=step)
+    reset_peak_memory(device)
+    start_step, elapsed0, t0 = step, elapsed, time.perf_counter()
+    running = None
+    while fraction_done() < 1.0:
+        if cancel is not None and cancel.is_set():
+            save()
+            check_cancel(cancel, stage)
+        gen.manual_seed(config.seed * 1_000_003 + step)
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr * lr_factor(fraction_done())
+        loss = loss_fn(gen)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        step += 1
+        running = loss.detach() if running is None else 0.98 * running + 0.02 * loss.detach()
+        elapsed = elapsed0 + time.perf_counter() - t0
+        if step % 25 == 0 or fraction_done() >= 1.0:
+            loss_value = float(running)  # the only GPU sync, every 25 steps
+            if not math.isfinite(loss_value):
+                raise CheckpointError(f"{stage} diverged at step {step} (loss {loss_value})")
+            meter.total = _projected_total(step, config, elapsed)
+            meter.update(step, loss_value)
+        if step % config.checkpoint_every == 0:
+            save()
+    if running is not None:
+        loss_value = float(running)
+    save()
+    meter.update(step, loss_value, force=True)
+    loop_s = elapsed - elapsed0
+    result = TrainResult(
+        steps=step, seconds=elapsed,
+        samples_per_s=(step - start_step) * config.batch_size / loop_s if loop_s > 0 else 0.0,
+        final_loss=loss_value, backbone_weights=backbone_weights,
+        peak_memory_mb=peak_memory_mb(device), device=str(device),
+    )
+    atomic_write_text(run_dir / SUMMARY, json.dumps(asdict(result), indent=2))
+    return result
+
+
+def _projected_total(step: int, config: LoopConfig, elapsed: float) -> int:
+    """Steps the run will make: ``steps``, or fewer when the time budget ends it first."""
+    if config.time_budget_s > 0 and elapsed > 0:
+        return min(config.steps, max(step, int(step * config.time_budget_s / elapsed)))
+    return config.steps
+
+
+def read_run_config(run_dir: Path, cls: type[JsonConfig], kind: str) -> Any:
+    """The config of a finished run folder, with a clear error when it is not one."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CONFIG).exists():
+        raise CheckpointError(f"{run_dir} is not {kind} run folder (no {CONFIG})")
+    return cls.load(run_dir / CONFIG)
