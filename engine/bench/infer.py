@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.bench.provenance import provenance
 from engine.data.grid import from_grid
 from engine.data.working_set import resize_to_grid
-from engine.device import device_name, memory_format, peak_memory_mb, synchronize
+from engine.device import memory_format, peak_memory_mb, synchronize
 from engine.models.landmark_unet import LandmarkUNet
 from engine.tpl.config import TPLConfig
 from engine.tpl.predict import locate
@@ -64,7 +65,7 @@ def bench_infer(config: TPLConfig, device: torch.device, *, run: Path | None = N
         points.cpu()
     synchronize(device)
     batched = (time.perf_counter() - t0) / repeats / batch_size
-    return {"device": device_name(device), "network": which, "image": f"{width}x{height}",
+    return {**provenance(device), "network": which, "image": f"{width}x{height}",
             "grid": size, "width": config.width, "landmarks": net.n_landmarks,
             "threads": torch.get_num_threads(),
             "single_image_s": round(single, 4), "batched_per_image_s": round(batched, 5),

@@ -8,17 +8,15 @@ column (``train``/``test1``) and images under ``DATA/images``.
 
 from __future__ import annotations
 
-import datetime
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from engine.bench.provenance import provenance
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
 from engine.data.working_set import build_working_set
-from engine.device import device_name, peak_memory_mb, reset_peak_memory
+from engine.device import peak_memory_mb, reset_peak_memory
 from engine.errors import CC2DError
 from engine.metrics import Evaluation, evaluate
 from engine.pipeline import PSEUDO_LABELS, PipelineSettings, run_pipeline
@@ -51,14 +49,6 @@ def split_images(data_dir: Path, truth: LandmarkTable) -> dict[str, list[Path]]:
         if key not in out:
             raise CC2DError(f"no '{key}' images in {data_dir / 'landmarks.csv'}")
     return {k: sorted(v) for k, v in out.items()}
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).parent, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _row(ev: Evaluation) -> dict[str, Any]:
@@ -149,11 +139,8 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
     """Benchmark every template; the first one's test1 predictions go to ``save_predictions``."""
     per = [bench_template(data_dir, t, settings, work, device, spacing_mm, progress)
            for t in templates]
-    date = datetime.date.today().isoformat()
-    dev = device_name(device).replace(" ", "-")
     results: dict[str, Any] = {
-        "command": " ".join(sys.argv), "commit": git_commit(), "date": date,
-        "device": device_name(device), "profile": settings.profile, "spacing_mm": spacing_mm,
+        **provenance(device), "profile": settings.profile, "spacing_mm": spacing_mm,
         "backbone_weights": per[0]["backbone_weights"], "paper": PAPER,
         "templates": per,
     }
@@ -168,7 +155,8 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
     if save_predictions is not None:
         for stage, name in (("ssl", "ssl"), ("tpl", "cc2d")):
             table: LandmarkTable = per[0]["_predictions"][stage]
-            out = save_predictions / f"{name}_{dev}_{date}.csv"
+            dev = results["device"].replace(" ", "-")
+            out = save_predictions / f"{name}_{dev}_{results['date']}.csv"
             write_landmark_csv(out, LandmarkTable(table.names, table.points), with_names=False)
             results[f"{name}_predictions_csv"] = str(out)
     for t in per:

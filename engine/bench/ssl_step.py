@@ -9,7 +9,8 @@ from typing import Any
 
 import torch
 
-from engine.device import autocast, device_name, memory_format, peak_memory_mb, synchronize
+from engine.bench.provenance import provenance
+from engine.device import autocast, memory_format, peak_memory_mb, synchronize
 from engine.models.feature_net import STRIDES
 from engine.ssl.config import SSLConfig
 from engine.ssl.patches import PatchBatch, sample_patch_batch
@@ -58,7 +59,7 @@ def bench_ssl(config: SSLConfig, device: torch.device, *, steps: int = 20,
     model_only = timed(lambda: fixed)
     full = timed(lambda: sample_patch_batch(
         pixels, b, p, config.rotation_deg, config.jitter, gen, config.targets_per_patch))
-    return {"device": device_name(device), "batch_size": b, "image_size": s, "patch_size": p,
+    return {**provenance(device), "batch_size": b, "image_size": s, "patch_size": p,
             "width": config.width, "model_step_samples_per_s": round(model_only, 2),
             "full_step_samples_per_s": round(full, 2), "ratio": round(full / model_only, 3),
             "peak_memory_mb": peak_memory_mb(device)}

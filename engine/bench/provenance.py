@@ -1,0 +1,25 @@
+"""Where a benchmark figure came from: command, commit, date, device."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.device import device_name
+
+
+def git_commit() -> str:
+    """HEAD of the checkout the engine runs from, or "unknown" outside git."""
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def provenance(device: Any) -> dict[str, Any]:
+    return {"command": " ".join(sys.argv), "commit": git_commit(),
+            "date": datetime.date.today().isoformat(), "device": device_name(device)}
