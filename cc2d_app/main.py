@@ -16,8 +16,9 @@ def main() -> int:
         "<h2>CC2D landmark studio</h2>"
         "<p>The annotation and review screens are being built.</p>"
         "<p>The engine works today from the command line:<br>"
+        "<code>cc2d run --images DIR --template IMG --labels CSV --out RUN</code><br>"
         "<code>cc2d ssl train --images DIR --template IMG --labels CSV --out RUN</code><br>"
-        "<code>cc2d ssl predict --run RUN --images DIR --out preds.csv</code><br>"
+        "<code>cc2d project create|add|import|export|status ...</code><br>"
         "<code>cc2d evaluate --pred preds.csv --truth labels.csv --spacing 0.1</code></p>"
     )
     label.setMargin(24)

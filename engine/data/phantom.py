@@ -74,6 +74,11 @@ def _draw_base(spec: PhantomSpec, w: int, h: int, unit_pts: np.ndarray) -> np.nd
         else:
             tri = np.array([[x, y], [x + r, y + 2 * r], [x - r, y + 2 * r]], np.int32)
             cv2.fillConvexPoly(img, tri, val, cv2.LINE_AA)
+        # A spoke at a landmark-specific angle (golden-angle steps) makes every mark
+        # unique, as real anatomy is, even where the shape kind repeats.
+        angle = i * 2.39996
+        tip = (int(round(x + 2.5 * r * np.cos(angle))), int(round(y + 2.5 * r * np.sin(angle))))
+        cv2.line(img, (x, y), tip, 0.9, max(1, r // 3), cv2.LINE_AA)
         cv2.circle(img, (x, y), 1, 1.0, -1)
     return img
 

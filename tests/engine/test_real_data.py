@@ -1,0 +1,45 @@
+"""Checks on the real ISBI 2015 cephalograms in ../shared (skipped where it is absent)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cli.main import main
+from engine.data.images import list_images, load_image
+from engine.data.landmarks import read_landmark_csv
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "isbi2015"
+needs_data = pytest.mark.skipif(
+    not (DATA / "landmarks.csv").exists(),
+    reason=f"real data not present at {DATA} (only on machines with ../shared)")
+
+
+@needs_data
+def test_real_images_and_labels_load():
+    images = list_images(DATA / "images")
+    assert len(images) == 300
+    img = load_image(images[124])
+    assert (img.width, img.height) == (968, 1200) and img.spacing is None
+    assert img.pixels.dtype == np.float32 and 0.0 <= img.pixels.min() < img.pixels.max() <= 1.0
+    truth = read_landmark_csv(DATA / "landmarks.csv")
+    assert truth.n_landmarks == 19 and len(truth.points) == 300
+    assert truth.names[0] == "Sella" and truth.complete("125.jpg")
+    assert set(truth.text["split"]["151.jpg"]) == {"test1"}
+
+
+@needs_data
+@pytest.mark.slow
+def test_quick_profile_on_isbi_does_not_regress(tmp_path):
+    """The CPU quick profile end to end (≈ 13 min on 2 cores). Bounds sit ~15 % above the
+    figures committed in benchmarks/results/isbi_quick_cpu_2026-11-26.json (SSL 6.91 mm,
+    TPL 6.30 mm, 769 s)."""
+    out = tmp_path / "quick.json"
+    assert main(["bench-isbi", "--data", str(DATA), "--profile", "quick", "--out", str(out),
+                 "--work", str(tmp_path / "runs"), "--device", "cpu"]) == 0
+    result = json.loads(out.read_text())["templates"][0]
+    assert result["ours SSL"]["mre"] < 8.0
+    assert result["ours TPL"]["mre"] < 7.3
+    assert result["ours TPL"]["sdr"]["4"] > 40.0
+    assert result["pipeline_wall_s"] < 20 * 60
