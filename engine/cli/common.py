@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from engine.data.images import list_images
@@ -20,6 +24,28 @@ def print_progress(p: Progress) -> None:
     loss = "" if p.loss is None else f" loss {p.loss:.4f}"
     print(f"[{time.strftime('%H:%M:%S')}] {p.stage}: {p.step}/{p.total}{loss}{eta} {p.message}",
           file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def cancel_on_interrupt() -> Iterator[threading.Event]:
+    """A cancel event that the first Ctrl-C sets, so training saves a checkpoint and stops;
+    a second Ctrl-C interrupts at once."""
+    cancel = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield cancel
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        print("\nstopping after this step (Ctrl-C again to abort)…", file=sys.stderr)
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def add_device_argument(parser: argparse.ArgumentParser) -> None:

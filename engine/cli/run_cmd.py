@@ -9,6 +9,7 @@ from pathlib import Path
 from engine.cli.common import (
     add_device_argument,
     add_template_arguments,
+    cancel_on_interrupt,
     print_progress,
     template_from_args,
 )
@@ -44,8 +45,10 @@ def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
 def _run(args: argparse.Namespace) -> int:
     template = template_from_args(args)
     assert template is not None  # both arguments are required
-    record = run_pipeline(list_images(args.images), template, args.out, settings_from_args(args),
-                          pick_device(args.device), progress=print_progress)
+    with cancel_on_interrupt() as cancel:
+        record = run_pipeline(list_images(args.images), template, args.out,
+                              settings_from_args(args), pick_device(args.device),
+                              progress=print_progress, cancel=cancel)
     print(json.dumps(record["stages"], indent=2, default=str))
     print(f"predictions: {args.out / PREDICTIONS}")
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from engine.cli.common import (
     add_device_argument,
     add_template_arguments,
+    cancel_on_interrupt,
     print_progress,
     template_from_args,
 )
@@ -79,8 +80,10 @@ def _train(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     paths = list_images(args.images)
     print(f"training CC2D-SSL on {len(paths)} images, device {device_name(device)}, run {out}")
-    data = build_working_set(paths, config.image_size, device, progress=print_progress)
-    result = train_ssl(data, out, config, device, progress=print_progress)
+    with cancel_on_interrupt() as cancel:
+        data = build_working_set(paths, config.image_size, device, progress=print_progress,
+                                 cancel=cancel)
+        result = train_ssl(data, out, config, device, progress=print_progress, cancel=cancel)
     if template is not None:
         save_template(out, template)
     print(json.dumps(result.__dict__, indent=2))
