@@ -47,10 +47,6 @@ class PipelineSettings:
     profile: str = "full"
     ssl: dict[str, Any] | None = None
     tpl: dict[str, Any] | None = None
-    # Fraction of pseudo-labels per landmark, the least confident, left out of TPL training:
-    # SSL confidence anti-correlates with error (r ≈ -0.45 on ISBI), so TPL learns from
-    # cleaner labels and still predicts those points.
-    drop_unconfident: float = 0.2
 
     def configs(self) -> tuple[ssl_config.SSLConfig, tpl_config.TPLConfig]:
         return (ssl_config.profile_config(self.profile, **(self.ssl or {})),
@@ -95,20 +91,6 @@ def _grid_labels(table: LandmarkTable, data: WorkingSet) -> torch.Tensor:
             w, h = data.sizes[i]
             out[i] = to_grid(table.points[name], w, h, size)
     return torch.from_numpy(out).float()
-
-
-def drop_unconfident(labels: torch.Tensor, confidence: np.ndarray, fraction: float,
-                     keep: np.ndarray) -> torch.Tensor:
-    """Set to NaN, per landmark, the ``fraction`` of (I, N, 2) ``labels`` with the lowest
-    (I, N) ``confidence``; rows where ``keep`` (I,) is true are never dropped."""
-    if fraction <= 0:
-        return labels
-    conf = np.where(keep[:, None], np.inf, confidence)
-    threshold = np.nanquantile(np.where(np.isfinite(conf), conf, np.nan), fraction, axis=0)
-    drop = torch.from_numpy(conf < threshold[None, :])
-    out = labels.clone()
-    out[drop] = float("nan")
-    return out
 
 
 def run_pipeline(
@@ -166,11 +148,7 @@ def run_pipeline(
     if not record.done("tpl_train"):
         reset_peak_memory(device)
         is_template = torch.tensor([n == t_name for n in data.names])
-        confidence = np.stack([pseudo.values["confidence"].get(n, np.ones(pseudo.n_landmarks))
-                               for n in data.names])
-        labels = drop_unconfident(_grid_labels(pseudo, data), confidence,
-                                  settings.drop_unconfident, is_template.numpy())
-        result = train_tpl(data, labels, is_template, run_dir / "tpl",
+        result = train_tpl(data, _grid_labels(pseudo, data), is_template, run_dir / "tpl",
                            tpl_cfg, device, progress=progress, cancel=cancel)
         record.finish("tpl_train", **asdict(result))
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from engine.data.images import list_images
 from engine.data.landmarks import read_landmark_csv
 from engine.errors import CC2DError
 from engine.progress import Progress
@@ -68,3 +69,7 @@ def template_from_args(args: argparse.Namespace) -> Template | None:
     if not args.template.is_file():
         raise CC2DError(f"template image not found: {args.template}")
     return Template.from_table(args.template, read_landmark_csv(args.labels))
+
+
+def images_from_args(folder: Path) -> list[Path]:
+    return list_images(folder)

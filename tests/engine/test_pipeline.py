@@ -62,20 +62,3 @@ def test_interrupted_run_resumes_at_the_unfinished_stage(phantom_dir, tmp_path):
     assert (out / "ssl" / "checkpoint.pt").stat().st_mtime_ns == ssl_ckpt  # SSL not redone
     assert (out / "predictions.csv").exists()
     assert json.loads((out / RUN_JSON).read_text())["stages"]["tpl_train"]["steps"] == 3
-
-
-def test_drop_unconfident_leaves_out_the_least_confident_per_landmark():
-    import torch
-
-    from engine.pipeline import drop_unconfident
-
-    labels = torch.arange(5 * 2 * 2, dtype=torch.float32).view(5, 2, 2)
-    conf = np.array([[0.1, 0.9], [0.2, 0.8], [0.3, 0.7], [0.4, 0.6], [0.0, 0.0]])
-    keep = np.array([False, False, False, False, True])  # image 4 is the template
-    out = drop_unconfident(labels, conf, 0.5, keep)
-    dropped = torch.isnan(out[..., 0])
-    # Landmark 0: confidences 0.1..0.4 → the two lowest go; landmark 1: 0.6, 0.7 go.
-    assert dropped[:, 0].tolist() == [True, True, False, False, False]
-    assert dropped[:, 1].tolist() == [False, False, True, True, False]
-    assert torch.equal(out[~dropped], labels[~dropped])
-    assert torch.equal(drop_unconfident(labels, conf, 0.0, keep), labels)
