@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # One GPU session's whole check (device tool): SSL step throughput, the full ISBI pipeline
-# with template 125, and inference latency. Writes everything under $OUT (default
-# benchmarks/results). Data: copy ../shared/data/isbi2015 into carry/isbi2015 first
-#   mkdir -p carry && cp -r ../shared/data/isbi2015 carry/
-# and run with carry=["carry"]. Needs only torch, torchvision, numpy and OpenCV.
+# with template 125, and inference latency, all written under $OUT.
+#
+#   mkdir -p carry && cp -r ../shared/data/isbi2015 carry/     # 36 MB, git-ignored
+#   device run: bash benchmarks/gpu_check.sh   with carry=["carry"], timeout ~540 s
+#
+# Dry run on the CPU first: PROFILE=tiny OUT=/tmp/gpucheck bash benchmarks/gpu_check.sh
+# Needs only torch, torchvision, numpy and OpenCV (no pydicom, no PySide6).
 set -euo pipefail
 OUT=${OUT:-benchmarks/results}
 DATA=${DATA:-carry/isbi2015}
+PROFILE=${PROFILE:-full}
+WORK=${WORK:-/tmp/cc2d-runs}
 mkdir -p "$OUT"
 export PYTHONPATH=$PWD
-date=$(date +%F)
-python -m engine.cli.main bench-ssl --profile full --steps 30 | tee "$OUT/bench_ssl_gpu_$date.json"
-python -m engine.cli.main bench-isbi --data "$DATA" --profile full \
-    --out "$OUT/isbi_full_gpu_$date.json" --work /tmp/cc2d-runs --save-predictions "$OUT" \
-    2> "$OUT/isbi_full_gpu_$date.log"
-python -m engine.cli.main bench-infer --run /tmp/cc2d-runs/template-125 --profile full \
-    | tee "$OUT/bench_infer_gpu_$date.json"
+day=$(date +%F)
+cc2d() { python -m engine.cli.main "$@"; }
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu_$day.txt" || true
+cc2d bench-ssl --profile "$PROFILE" --steps 30 > "$OUT/bench_ssl_${PROFILE}_$day.json"
+cc2d bench-isbi --data "$DATA" --profile "$PROFILE" --out "$OUT/isbi_${PROFILE}_$day.json" \
+    --work "$WORK" --save-predictions "$OUT" 2> "$OUT/isbi_${PROFILE}_$day.log"
+cc2d bench-infer --run "$WORK/template-125" --profile "$PROFILE" \
+    > "$OUT/bench_infer_${PROFILE}_$day.json"
+tail -n 12 "$OUT/isbi_${PROFILE}_$day.log"; cat "$OUT/bench_ssl_${PROFILE}_$day.json"
