@@ -80,12 +80,13 @@ def _train(args: argparse.Namespace) -> int:
     device = pick_device(args.device)
     paths = list_images(args.images)
     print(f"training CC2D-SSL on {len(paths)} images, device {device_name(device)}, run {out}")
+    if template is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        save_template(out, template)
     with cancel_on_interrupt() as cancel:
         data = build_working_set(paths, config.image_size, device, progress=print_progress,
                                  cancel=cancel)
         result = train_ssl(data, out, config, device, progress=print_progress, cancel=cancel)
-    if template is not None:
-        save_template(out, template)
     print(json.dumps(result.__dict__, indent=2))
     return 0
 
