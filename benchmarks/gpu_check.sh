@@ -15,11 +15,11 @@ WORK=${WORK:-/tmp/cc2d-runs}
 mkdir -p "$OUT"
 export PYTHONPATH=$PWD
 day=$(date +%F)
-cc2d() { python -m engine.cli.main "$@"; }
+cc2d() { "${PYTHON:-python}" -m engine.cli.main "$@"; }
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu_$day.txt" || true
 cc2d bench-ssl --profile "$PROFILE" --steps 30 > "$OUT/bench_ssl_${PROFILE}_$day.json"
 cc2d bench-isbi --data "$DATA" --profile "$PROFILE" --out "$OUT/isbi_${PROFILE}_$day.json" \
     --work "$WORK" --save-predictions "$OUT" 2> "$OUT/isbi_${PROFILE}_$day.log"
 cc2d bench-infer --run "$WORK/template-125" --profile "$PROFILE" \
     > "$OUT/bench_infer_${PROFILE}_$day.json"
-tail -n 12 "$OUT/isbi_${PROFILE}_$day.log"; cat "$OUT/bench_ssl_${PROFILE}_$day.json"
+cat "$OUT/bench_ssl_${PROFILE}_$day.json" "$OUT/bench_infer_${PROFILE}_$day.json"
