@@ -3,7 +3,8 @@
 # with template 125, and inference latency, all written under $OUT.
 #
 #   mkdir -p carry && cp -r ../shared/data/isbi2015 carry/     # 36 MB, git-ignored
-#   device run: bash benchmarks/gpu_check.sh   with carry=["carry"], timeout ~540 s
+#   device run: OUT=$OUT bash benchmarks/gpu_check.sh  with carry=["carry"], timeout ~540 s
+#   (8 files come back: the limit of the device tool)
 #
 # Dry run on the CPU first: PROFILE=tiny OUT=/tmp/gpucheck bash benchmarks/gpu_check.sh
 # Needs only torch, torchvision, numpy and OpenCV (no pydicom, no PySide6).
