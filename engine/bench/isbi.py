@@ -135,12 +135,13 @@ def format_table(results: dict[str, Any]) -> str:
 
 def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettings, work: Path,
                   device: Any, spacing_mm: float, save_predictions: Path | None = None,
-                  progress: ProgressCallback | None = None) -> dict[str, Any]:
+                  progress: ProgressCallback | None = None,
+                  command: str | None = None) -> dict[str, Any]:
     """Benchmark every template; the first one's test1 predictions go to ``save_predictions``."""
     per = [bench_template(data_dir, t, settings, work, device, spacing_mm, progress)
            for t in templates]
     results: dict[str, Any] = {
-        **provenance(device), "profile": settings.profile, "spacing_mm": spacing_mm,
+        **provenance(device, command), "profile": settings.profile, "spacing_mm": spacing_mm,
         "backbone_weights": per[0]["backbone_weights"], "paper": PAPER,
         "templates": per,
     }

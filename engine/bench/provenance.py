@@ -20,6 +20,7 @@ def git_commit() -> str:
         return "unknown"
 
 
-def provenance(device: Any) -> dict[str, Any]:
-    return {"command": " ".join(sys.argv), "commit": git_commit(),
+def provenance(device: Any, command: str | None = None) -> dict[str, Any]:
+    """Command (default: this process's argv), commit, date and device of a result."""
+    return {"command": command or " ".join(sys.argv), "commit": git_commit(),
             "date": datetime.date.today().isoformat(), "device": device_name(device)}

@@ -49,7 +49,8 @@ def _isbi(args: argparse.Namespace) -> int:
     work = args.work or args.out.parent / f"{args.out.stem}-runs"
     results = run_benchmark(args.data, [t.strip() for t in args.templates.split(",")],
                             settings_from_args(args), work, pick_device(args.device),
-                            args.spacing, args.save_predictions, progress=print_progress)
+                            args.spacing, args.save_predictions, progress=print_progress,
+                            command=args.command_line)
     atomic_write_text(args.out, json.dumps(results, indent=2, default=str))
     print(format_table(results))
     print(f"results: {args.out}")
@@ -67,5 +68,6 @@ def _infer(args: argparse.Namespace) -> int:
     result = bench_infer(profile_config(args.profile), pick_device(args.device), run=run,
                          n_landmarks=args.landmarks, width=width, height=height,
                          repeats=args.repeats, batch_size=args.batch_size)
+    result["command"] = args.command_line
     print(json.dumps(result, indent=2))
     return 0

@@ -112,5 +112,6 @@ def _bench(args: argparse.Namespace) -> int:
 
     config = profile_config(args.profile, batch_size=args.batch_size)
     result = bench_ssl(config, pick_device(args.device), steps=args.steps, n_images=args.images)
+    result["command"] = args.command_line
     print(json.dumps(result, indent=2))
     return 0

@@ -1,0 +1,51 @@
+"""``cc2d bench-isbi`` and ``cc2d bench-infer`` end to end on phantoms laid out like the ISBI
+folder (landmarks.csv with a split column, images/), with tiny settings."""
+
+import json
+
+import pytest
+
+from engine.cli.main import main
+from engine.data.landmarks import read_landmark_csv, write_landmark_csv
+from engine.data.phantom import PhantomSpec, write_phantom_dataset
+
+
+@pytest.fixture(scope="module")
+def isbi_like(tmp_path_factory):
+    root = tmp_path_factory.mktemp("isbi_like")
+    paths, table = write_phantom_dataset(root / "images", 8, PhantomSpec(n_landmarks=3), seed=2)
+    table.text["split"] = {p.name: ["train" if i < 5 else "test1"] * 3
+                           for i, p in enumerate(paths)}
+    write_landmark_csv(root / "landmarks.csv", table)
+    return root
+
+
+def test_bench_isbi_writes_traceable_results_and_predictions(isbi_like, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["bench-isbi", "--data", str(isbi_like), "--profile", "tiny", "--out", str(out),
+                 "--templates", "phantom_000,phantom_001", "--ssl-steps", "2",
+                 "--tpl-steps", "2", "--save-predictions", str(tmp_path), "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert "paper CC2D-SSL" in printed and "ours TPL [phantom_001.png]" in printed
+    r = json.loads(out.read_text())
+    assert r["device"] == "cpu" and r["commit"] and "bench-isbi" in r["command"]
+    assert [t["template"] for t in r["templates"]] == ["phantom_000.png", "phantom_001.png"]
+    t = r["templates"][0]
+    assert t["ours SSL"]["n_images"] == 3 and t["train pseudo-labels (SSL)"]["n_images"] == 4
+    assert set(t["stages"]) == {"ssl_train", "pseudo_labels", "tpl_train", "predict"}
+    assert "spread ours TPL" in r
+    preds = read_landmark_csv(r["cc2d_predictions_csv"])
+    assert sorted(preds.points) == ["phantom_005.png", "phantom_006.png", "phantom_007.png"]
+
+
+def test_bench_isbi_refuses_a_template_outside_the_training_split(isbi_like, tmp_path, capsys):
+    assert main(["bench-isbi", "--data", str(isbi_like), "--profile", "tiny",
+                 "--out", str(tmp_path / "r.json"), "--templates", "phantom_006"]) == 2
+    assert "not a training image" in capsys.readouterr().err
+
+
+def test_bench_infer_reports_latency(capsys):
+    assert main(["bench-infer", "--profile", "tiny", "--size", "300x400", "--repeats", "2",
+                 "--batch-size", "2", "--landmarks", "3", "--device", "cpu"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["image"] == "300x400" and r["single_image_s"] > 0 and r["batched_per_image_s"] > 0
