@@ -26,6 +26,7 @@ class PhantomSpec:
     size_jitter: float = 0.0   # relative change of width/height per image
     deform: float = 0.05       # strength of the random deformation (fraction of the size)
     noise: float = 0.03
+    mark_size: float = 0.022   # radius of each landmark's mark (fraction of the smaller side)
     anatomy_seed: int = 0      # which anatomy (landmark layout); images vary by their own seed
 
 
@@ -59,7 +60,7 @@ def _draw_base(spec: PhantomSpec, w: int, h: int, unit_pts: np.ndarray) -> np.nd
         noise = tex_rng.normal(0, amp, (cells, cells)).astype(np.float32)
         img += cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC) * (img > 0.1)
     rng = np.random.default_rng(len(unit_pts))
-    r = max(3, int(min(w, h) * 0.022))
+    r = max(3, int(min(w, h) * spec.mark_size))
     for i, (ux, uy) in enumerate(unit_pts):
         x, y = int(round(ux * w)), int(round(uy * h))
         kind = i % 4
