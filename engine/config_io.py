@@ -52,3 +52,12 @@ def freeze_run_config(path: Path, config: JsonConfig) -> None:
         raise CheckpointError(
             f"{path.parent} holds a run with other settings {diff} (saved, asked); "
             f"use another run folder to start afresh")
+
+
+def config_from_profile(cls: type[C], profiles: dict[str, dict[str, Any]], profile: str,
+                        overrides: dict[str, Any]) -> C:
+    """``cls`` built from the named profile with ``overrides`` (None values ignored) applied."""
+    if profile not in profiles:
+        raise ValueError(f"unknown profile '{profile}' (choose from {', '.join(profiles)})")
+    values = {**profiles[profile], **{k: v for k, v in overrides.items() if v is not None}}
+    return cls(**values)

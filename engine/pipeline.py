@@ -1,5 +1,6 @@
 """The whole method in one resumable call: SSL training → pseudo-labels → TPL training →
-predictions for every image (``cc2d run``).
+coarse predictions → refinement training → final predictions for every image
+(``cc2d run``).
 
 Each stage leaves its output in the run folder and is recorded as done in
 ``run.json``; calling again on the same folder skips finished stages and resumes
@@ -26,16 +27,18 @@ from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landma
 from engine.data.working_set import WorkingSet, build_working_set
 from engine.device import device_name, peak_memory_mb, reset_peak_memory
 from engine.progress import ProgressCallback
+from engine.refine import config as refine_config
+from engine.refine.train import train_refine
+from engine.run_predict import RUN_JSON, predict_coarse, refine, set_template_row
 from engine.ssl import config as ssl_config
 from engine.ssl.predict import Template, predict_ssl
 from engine.ssl.run_files import save_template
 from engine.ssl.train import load_reference_net, train_ssl
 from engine.tpl import config as tpl_config
-from engine.tpl.predict import predict_tpl
-from engine.tpl.train import load_landmark_net, train_tpl
+from engine.tpl.train import train_tpl
 
-RUN_JSON = "run.json"
 PSEUDO_LABELS = "pseudo_labels.csv"
+TPL_PREDICTIONS = "tpl_predictions.csv"
 PREDICTIONS = "predictions.csv"
 PROFILES = ("full", "quick", "tiny")
 
@@ -47,10 +50,13 @@ class PipelineSettings:
     profile: str = "full"
     ssl: dict[str, Any] | None = None
     tpl: dict[str, Any] | None = None
+    refine: dict[str, Any] | None = None
 
-    def configs(self) -> tuple[ssl_config.SSLConfig, tpl_config.TPLConfig]:
+    def configs(self) -> tuple[ssl_config.SSLConfig, tpl_config.TPLConfig,
+                               refine_config.RefineConfig]:
         return (ssl_config.profile_config(self.profile, **(self.ssl or {})),
-                tpl_config.profile_config(self.profile, **(self.tpl or {})))
+                tpl_config.profile_config(self.profile, **(self.tpl or {})),
+                refine_config.profile_config(self.profile, **(self.refine or {})))
 
 
 class _Record:
@@ -106,13 +112,14 @@ def run_pipeline(
     """Run (or resume) the full method; returns the content of ``run.json``."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    ssl_cfg, tpl_cfg = settings.configs()
+    ssl_cfg, tpl_cfg, refine_cfg = settings.configs()
     paths = [Path(p) for p in images]
     if all(p.resolve() != template.image.resolve() for p in paths):
         paths.append(template.image)
     record = _Record(run_dir)
     record.data.update({"settings": asdict(settings), "ssl_config": asdict(ssl_cfg),
-                        "tpl_config": asdict(tpl_cfg), "environment": environment(device),
+                        "tpl_config": asdict(tpl_cfg), "refine_config": asdict(refine_cfg),
+                        "environment": environment(device),
                         "template": str(template.image), "n_images": len(paths),
                         "landmarks": list(template.names)})
     record.save()
@@ -152,18 +159,32 @@ def run_pipeline(
                            tpl_cfg, device, progress=progress, cancel=cancel)
         record.finish("tpl_train", **asdict(result))
 
+    if not record.done("tpl_predict"):
+        t0 = time.perf_counter()
+        coarse = predict_coarse(run_dir, data, device, progress=progress, cancel=cancel)
+        set_template_row(coarse, template.image, template.points)
+        write_landmark_csv(run_dir / TPL_PREDICTIONS, coarse)
+        record.finish("tpl_predict", seconds=time.perf_counter() - t0, images=len(data),
+                      peak_memory_mb=peak_memory_mb(device))
+    coarse = read_landmark_csv(run_dir / TPL_PREDICTIONS)
+    del data
+
+    if refine_cfg.enabled and not record.done("refine_train"):
+        reset_peak_memory(device)
+        fine = build_working_set(paths, refine_cfg.fine_size, device, progress=progress,
+                                 cancel=cancel)
+        source = coarse if refine_cfg.labels == "tpl" else pseudo
+        is_template = torch.tensor([n == t_name for n in fine.names])
+        result = train_refine(fine, _grid_labels(source, fine), is_template,
+                              run_dir / "refine", refine_cfg, device, progress=progress,
+                              cancel=cancel)
+        record.finish("refine_train", **asdict(result))
+
     if not record.done("predict"):
         t0 = time.perf_counter()
-        net, _ = load_landmark_net(run_dir / "tpl", device)
-        pred = predict_tpl(net, tpl_cfg, data, template.names, device, progress=progress,
-                           cancel=cancel)
-        stage = {n: ["template" if n == t_name else "tpl"] * len(template.names)
-                 for n in pred.points}
-        pred.points[t_name] = template.points.copy()
-        for column in pred.values.values():
-            column[t_name] = np.ones(len(template.names))
-        pred.text["stage"] = stage
-        write_landmark_csv(run_dir / PREDICTIONS, pred)
-        record.finish("predict", seconds=time.perf_counter() - t0, images=len(data),
+        final = refine(run_dir, paths, coarse, device, progress=progress, cancel=cancel)
+        set_template_row(final, template.image, template.points)
+        write_landmark_csv(run_dir / PREDICTIONS, final)
+        record.finish("predict", seconds=time.perf_counter() - t0, images=len(paths),
                       peak_memory_mb=peak_memory_mb(device))
     return record.data

@@ -180,3 +180,28 @@ def read_run_config(run_dir: Path, cls: type[JsonConfig], kind: str) -> Any:
     if not (run_dir / CONFIG).exists():
         raise CheckpointError(f"{run_dir} is not {kind} run folder (no {CONFIG})")
     return cls.load(run_dir / CONFIG)
+
+
+def check_landmark_count(state: dict[str, Any] | None, n_landmarks: int, run_dir: Path) -> None:
+    """Refuse to resume a checkpoint trained for another number of landmarks."""
+    if state is not None and int(state.get("n_landmarks", -1)) != n_landmarks:
+        raise CheckpointError(
+            f"{Path(run_dir) / CHECKPOINT} was trained for {state.get('n_landmarks')} "
+            f"landmarks, the labels have {n_landmarks}; use another run folder")
+
+
+def load_trained(run_dir: Path, config_cls: type[JsonConfig], kind: str,
+                 build: Callable[[Any, int], nn.Module],
+                 device: torch.device) -> tuple[Any, Any]:
+    """A landmark network of a finished run folder (built by ``build(config, n_landmarks)``),
+    in eval mode on ``device``, and its config."""
+    config = read_run_config(run_dir, config_cls, kind)
+    path = Path(run_dir) / CHECKPOINT
+    state = load_checkpoint(path)
+    try:
+        net = build(config, int(state["n_landmarks"]))
+    except (KeyError, ValueError) as exc:
+        raise CheckpointError(f"{path} does not fit its config: {exc}") from None
+    load_states({"net": net}, state, path)
+    net.to(device, memory_format=memory_format(device)).eval()
+    return net, config

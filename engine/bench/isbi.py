@@ -19,12 +19,17 @@ from engine.data.working_set import build_working_set
 from engine.device import peak_memory_mb, reset_peak_memory
 from engine.errors import CC2DError
 from engine.metrics import Evaluation, evaluate
-from engine.pipeline import PSEUDO_LABELS, PipelineSettings, run_pipeline
+from engine.pipeline import (
+    PREDICTIONS,
+    PSEUDO_LABELS,
+    TPL_PREDICTIONS,
+    PipelineSettings,
+    run_pipeline,
+)
 from engine.progress import ProgressCallback
+from engine.run_predict import predict_coarse, refine
 from engine.ssl.predict import Template, predict_ssl
 from engine.ssl.train import load_reference_net
-from engine.tpl.predict import predict_tpl
-from engine.tpl.train import load_landmark_net
 
 # CC2D paper, Table 1 (Test1 + Test2, 250 images), as quoted in the data README.
 PAPER = {
@@ -71,7 +76,7 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
     record = run_pipeline(splits["train"], template, run_dir, settings, device,
                           progress=progress, cancel=cancel)
     pipeline_s = time.perf_counter() - t0
-    ssl_cfg, tpl_cfg = settings.configs()
+    ssl_cfg, tpl_cfg, _ = settings.configs()
 
     test = splits["test1"]
     reset_peak_memory(device)
@@ -84,26 +89,34 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
     t0 = time.perf_counter()
     if tpl_cfg.image_size != ssl_cfg.image_size:
         data = build_working_set(test, tpl_cfg.image_size, device)
-    net, _ = load_landmark_net(run_dir / "tpl", device)
-    tpl_pred = predict_tpl(net, tpl_cfg, data, template.names, device)
+    tpl_pred = predict_coarse(run_dir, data, device)
     tpl_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    final_pred = refine(run_dir, test, tpl_pred, device)
+    refine_s = time.perf_counter() - t0
+    refined = "refine_train" in record["stages"]
 
     pseudo = read_landmark_csv(run_dir / PSEUDO_LABELS)
-    train_pred = read_landmark_csv(run_dir / "predictions.csv")
-    for table in (pseudo, train_pred):
+    train_tpl = read_landmark_csv(run_dir / TPL_PREDICTIONS)
+    train_final = read_landmark_csv(run_dir / PREDICTIONS)
+    for table in (pseudo, train_tpl, train_final):
         del table.points[template.image.name]
     return {
         "template": template.image.name,
         "ours SSL": _row(evaluate(ssl_pred, truth, spacing_mm)),
         "ours TPL": _row(evaluate(tpl_pred, truth, spacing_mm)),
+        **({"ours TPL+refine": _row(evaluate(final_pred, truth, spacing_mm))} if refined else {}),
         "train pseudo-labels (SSL)": _row(evaluate(pseudo, truth, spacing_mm)),
-        "train TPL": _row(evaluate(train_pred, truth, spacing_mm)),
+        "train TPL": _row(evaluate(train_tpl, truth, spacing_mm)),
+        **({"train TPL+refine": _row(evaluate(train_final, truth, spacing_mm))}
+           if refined else {}),
         "stages": record["stages"],
         "pipeline_wall_s": pipeline_s,
         "test1_ssl_predict_s": ssl_s, "test1_tpl_predict_s": tpl_s,
+        "test1_refine_s": refine_s,
         "predict_peak_memory_mb": peak_memory_mb(device),
         "backbone_weights": record["stages"]["ssl_train"]["backbone_weights"],
-        "_predictions": {"ssl": ssl_pred, "tpl": tpl_pred},
+        "_predictions": {"ssl": ssl_pred, "tpl": final_pred},
     }
 
 
@@ -120,13 +133,16 @@ def format_table(results: dict[str, Any]) -> str:
     for name, r in PAPER.items():
         line(name, r)
     for t in results["templates"]:
-        for key in ("ours SSL", "ours TPL", "train pseudo-labels (SSL)", "train TPL"):
-            line(f"{key} [{t['template']}]", t[key])
+        for key in ("ours SSL", "ours TPL", "ours TPL+refine", "train pseudo-labels (SSL)",
+                    "train TPL", "train TPL+refine"):
+            if key in t:
+                line(f"{key} [{t['template']}]", t[key])
         st = t["stages"]
         lines.append(
             f"  time: SSL {st['ssl_train']['seconds']:.0f} s, pseudo-labels "
             f"{st['pseudo_labels']['seconds']:.0f} s, TPL {st['tpl_train']['seconds']:.0f} s, "
-            f"predict test1 {t['test1_tpl_predict_s']:.1f} s; pipeline wall "
+            f"refine {st.get('refine_train', {}).get('seconds', 0):.0f} s, "
+            f"predict test1 {t['test1_tpl_predict_s'] + t['test1_refine_s']:.1f} s; pipeline wall "
             f"{t['pipeline_wall_s']:.0f} s; SSL {st['ssl_train']['samples_per_s']:.0f} samples/s")
     lines.append(f"device: {results['device']}; weights: {results['backbone_weights']}; "
                  f"spacing {results['spacing_mm']} mm/px")
@@ -148,7 +164,9 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
     if len(per) > 1:
         import numpy as np
 
-        for key in ("ours SSL", "ours TPL"):
+        for key in ("ours SSL", "ours TPL", "ours TPL+refine"):
+            if key not in per[0]:
+                continue
             mres = np.array([t[key]["mre"] for t in per])
             results[f"spread {key}"] = {"mean_mre": float(mres.mean()),
                                         "std_mre": float(mres.std()),

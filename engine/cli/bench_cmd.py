@@ -8,7 +8,7 @@ from pathlib import Path
 
 from engine.atomic import atomic_write_text
 from engine.cli.common import add_device_argument, print_progress
-from engine.cli.run_cmd import settings_from_args
+from engine.cli.run_cmd import add_training_arguments, settings_from_args
 from engine.device import pick_device
 from engine.pipeline import PROFILES
 
@@ -16,7 +16,6 @@ from engine.pipeline import PROFILES
 def register(sub: argparse._SubParsersAction) -> None:
     isbi = sub.add_parser("bench-isbi", help="the paper's Table 1 protocol on ISBI 2015 data")
     isbi.add_argument("--data", type=Path, required=True, help="folder with landmarks.csv, images/")
-    isbi.add_argument("--profile", choices=PROFILES, default="full")
     isbi.add_argument("--out", type=Path, required=True, help="results JSON")
     isbi.add_argument("--templates", default="125", help="comma-separated template images")
     isbi.add_argument("--spacing", type=float, default=0.2,
@@ -24,21 +23,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     isbi.add_argument("--work", type=Path, default=None, help="run folders (default: beside --out)")
     isbi.add_argument("--save-predictions", type=Path, default=None,
                       help="folder for ssl_/cc2d_<device>_<date>.csv of the first template")
-    isbi.add_argument("--ssl-steps", type=int, default=None)
-    isbi.add_argument("--tpl-steps", type=int, default=None)
-    isbi.add_argument("--ssl-time", type=float, default=None)
-    isbi.add_argument("--tpl-time", type=float, default=None)
-    isbi.add_argument("--backbone-weights", default=None)
+    add_training_arguments(isbi)
     add_device_argument(isbi)
     isbi.set_defaults(func=_isbi)
 
-    infer = sub.add_parser("bench-infer", help="TPL inference time on a full-size image")
-    infer.add_argument("--run", type=Path, default=None, help="a cc2d run folder (or tpl/)")
+    infer = sub.add_parser("bench-infer",
+                           help="inference time (TPL + refinement) on a full-size image")
+    infer.add_argument("--run", type=Path, default=None, help="a cc2d run folder (or its tpl/)")
     infer.add_argument("--profile", choices=PROFILES, default="full")
     infer.add_argument("--size", default="1935x2400", help="WIDTHxHEIGHT of the image")
     infer.add_argument("--landmarks", type=int, default=19)
     infer.add_argument("--repeats", type=int, default=10)
     infer.add_argument("--batch-size", type=int, default=16)
+    infer.add_argument("--no-refine", action="store_true", help="time the coarse detector only")
     add_device_argument(infer)
     infer.set_defaults(func=_infer)
 
@@ -59,14 +56,13 @@ def _isbi(args: argparse.Namespace) -> int:
 
 def _infer(args: argparse.Namespace) -> int:
     from engine.bench.infer import bench_infer
+    from engine.refine.config import profile_config as refine_profile
     from engine.tpl.config import profile_config
 
     width, height = (int(v) for v in args.size.lower().split("x"))
-    run = args.run
-    if run is not None and (run / "tpl" / "config.json").exists():
-        run = run / "tpl"
-    result = bench_infer(profile_config(args.profile), pick_device(args.device), run=run,
-                         n_landmarks=args.landmarks, width=width, height=height,
+    refine = None if args.no_refine else refine_profile(args.profile)
+    result = bench_infer(profile_config(args.profile), pick_device(args.device), run=args.run,
+                         refine=refine, n_landmarks=args.landmarks, width=width, height=height,
                          repeats=args.repeats, batch_size=args.batch_size)
     result["command"] = args.command_line
     print(json.dumps(result, indent=2))

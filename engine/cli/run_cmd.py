@@ -19,27 +19,44 @@ from engine.pipeline import PREDICTIONS, PROFILES, PipelineSettings, run_pipelin
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    run = sub.add_parser("run", help="SSL → pseudo-labels → TPL → predictions (resumable)")
+    run = sub.add_parser(
+        "run", help="SSL → pseudo-labels → TPL → refinement → predictions (resumable)")
     run.add_argument("--images", type=Path, required=True, help="folder of radiographs")
     add_template_arguments(run, required=True)
     run.add_argument("--out", type=Path, required=True, help="run folder; resumed if present")
-    run.add_argument("--profile", choices=PROFILES, default="full")
-    run.add_argument("--ssl-steps", type=int, default=None)
-    run.add_argument("--tpl-steps", type=int, default=None)
-    run.add_argument("--ssl-time", type=float, default=None, help="SSL time budget (s)")
-    run.add_argument("--tpl-time", type=float, default=None, help="TPL time budget (s)")
-    run.add_argument("--backbone-weights", default=None, help="none | imagenet | PATH")
+    add_training_arguments(run)
     add_device_argument(run)
     run.set_defaults(func=_run)
 
 
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """Profile and per-stage overrides, shared by ``run`` and ``bench-isbi``."""
+    parser.add_argument("--profile", choices=PROFILES, default="full")
+    for stage in ("ssl", "tpl", "refine"):
+        parser.add_argument(f"--{stage}-steps", type=int, default=None,
+                            help=f"{stage} training steps")
+        parser.add_argument(f"--{stage}-time", type=float, default=None,
+                            help=f"{stage} time budget (s)")
+    parser.add_argument("--refine-labels", choices=("tpl", "pseudo"), default=None,
+                        help="train the refinement on CC2D-TPL's predictions or the SSL labels")
+    parser.add_argument("--no-refine", action="store_true",
+                        help="skip the refinement stage: the coarse TPL points are final")
+    parser.add_argument("--backbone-weights", default=None, help="none | imagenet | PATH")
+
+
 def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
-    ssl = {"steps": args.ssl_steps, "time_budget_s": args.ssl_time,
-           "backbone_weights": args.backbone_weights}
-    tpl = {"steps": args.tpl_steps, "time_budget_s": args.tpl_time,
-           "backbone_weights": args.backbone_weights}
-    return PipelineSettings(args.profile, {k: v for k, v in ssl.items() if v is not None},
-                            {k: v for k, v in tpl.items() if v is not None})
+    """Pipeline settings from the arguments :func:`add_training_arguments` defined."""
+    stages = {}
+    for stage in ("ssl", "tpl", "refine"):
+        values = {"steps": getattr(args, f"{stage}_steps"),
+                  "time_budget_s": getattr(args, f"{stage}_time"),
+                  "backbone_weights": args.backbone_weights}
+        stages[stage] = {k: v for k, v in values.items() if v is not None}
+    if args.refine_labels:
+        stages["refine"]["labels"] = args.refine_labels
+    if args.no_refine:
+        stages["refine"].update(steps=0, time_budget_s=0.0)
+    return PipelineSettings(args.profile, stages["ssl"], stages["tpl"], stages["refine"])
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config_io import JsonConfig
+from engine.config_io import JsonConfig, config_from_profile
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,4 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 def profile_config(profile: str, **overrides: Any) -> SSLConfig:
     """The named profile's config with ``overrides`` (None values ignored) applied."""
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile '{profile}' (choose from {', '.join(PROFILES)})")
-    values = {**PROFILES[profile], **{k: v for k, v in overrides.items() if v is not None}}
-    return SSLConfig(**values)
+    return config_from_profile(SSLConfig, PROFILES, profile, overrides)

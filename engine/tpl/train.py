@@ -11,22 +11,20 @@ from pathlib import Path
 
 import torch
 
-from engine.checkpoint import load_checkpoint
 from engine.data.working_set import WorkingSet
 from engine.device import autocast, memory_format
-from engine.errors import CheckpointError
 from engine.models.landmark_unet import LandmarkUNet
 from engine.models.vgg import load_backbone_weights
 from engine.progress import ProgressCallback
 from engine.tpl.augment import augment
 from engine.tpl.config import TPLConfig
+from engine.tpl.sampling import draw_images
 from engine.tpl.targets import tpl_loss
 from engine.training import (
-    CHECKPOINT,
     TrainResult,
-    load_states,
+    check_landmark_count,
+    load_trained,
     open_run,
-    read_run_config,
     train_loop,
 )
 
@@ -49,16 +47,7 @@ def sample_batch(
     there are both kinds), so the few true labels are seen far more often than
     their share of the set.
     """
-    b = config.batch_size
-
-    def draw(pool: torch.Tensor) -> torch.Tensor:
-        return pool[torch.randint(0, len(pool), (b,), device=pool.device, generator=gen)]
-
-    if len(templates) == 0 or len(others) == 0:
-        index = draw(templates if len(templates) else others)
-    else:
-        use_template = torch.rand(b, device=pixels.device, generator=gen) < config.template_weight
-        index = torch.where(use_template, draw(templates), draw(others))
+    index = draw_images(templates, others, config.batch_size, config.template_weight, gen)
     images = pixels[index].float().div_(255.0)
     return augment(images, labels[index], config.rotation_deg, config.scale, config.translate,
                    config.jitter, gen)
@@ -102,10 +91,7 @@ def train_tpl(
     weights = ""
     if state is None:
         weights = load_backbone_weights(net.encoder, config.backbone_weights, config.batch_norm)
-    elif int(state.get("n_landmarks", -1)) != n_landmarks:
-        raise CheckpointError(
-            f"{Path(run_dir) / CHECKPOINT} was trained for {state.get('n_landmarks')} "
-            f"landmarks, the labels have {n_landmarks}; use another run folder")
+    check_landmark_count(state, n_landmarks, run_dir)
     fmt = memory_format(device)
     labels = labels.to(device, torch.float32)
     is_template = is_template.to(device, torch.bool)
@@ -127,13 +113,4 @@ def train_tpl(
 
 def load_landmark_net(run_dir: Path, device: torch.device) -> tuple[LandmarkUNet, TPLConfig]:
     """The trained landmark U-Net of a TPL run folder, in eval mode on ``device``."""
-    config = read_run_config(run_dir, TPLConfig, "a TPL")
-    path = Path(run_dir) / CHECKPOINT
-    state = load_checkpoint(path)
-    try:
-        net = build_network(config, int(state["n_landmarks"]))
-    except (KeyError, ValueError) as exc:
-        raise CheckpointError(f"{path} does not fit its config: {exc}") from None
-    load_states({"net": net}, state, path)
-    net.to(device, memory_format=memory_format(device)).eval()
-    return net, config
+    return load_trained(run_dir, TPLConfig, "a TPL", build_network, device)

@@ -24,16 +24,20 @@ def test_bench_isbi_writes_traceable_results_and_predictions(isbi_like, tmp_path
     out = tmp_path / "r.json"
     assert main(["bench-isbi", "--data", str(isbi_like), "--profile", "tiny", "--out", str(out),
                  "--templates", "phantom_000,phantom_001", "--ssl-steps", "2",
-                 "--tpl-steps", "2", "--save-predictions", str(tmp_path), "--device", "cpu"]) == 0
+                 "--tpl-steps", "2", "--refine-steps", "2", "--save-predictions", str(tmp_path),
+                 "--device", "cpu"]) == 0
     printed = capsys.readouterr().out
     assert "paper CC2D-SSL" in printed and "ours TPL [phantom_001.png]" in printed
+    assert "ours TPL+refine [phantom_001.png]" in printed
     r = json.loads(out.read_text())
     assert r["device"] == "cpu" and r["commit"] and "bench-isbi" in r["command"]
     assert [t["template"] for t in r["templates"]] == ["phantom_000.png", "phantom_001.png"]
     t = r["templates"][0]
     assert t["ours SSL"]["n_images"] == 3 and t["train pseudo-labels (SSL)"]["n_images"] == 4
-    assert set(t["stages"]) == {"ssl_train", "pseudo_labels", "tpl_train", "predict"}
-    assert "spread ours TPL" in r
+    assert set(t["stages"]) == {"ssl_train", "pseudo_labels", "tpl_train", "tpl_predict",
+                                "refine_train", "predict"}
+    assert t["ours TPL+refine"]["n_images"] == 3
+    assert "spread ours TPL" in r and "spread ours TPL+refine" in r
     preds = read_landmark_csv(r["cc2d_predictions_csv"])
     assert sorted(preds.points) == ["phantom_005.png", "phantom_006.png", "phantom_007.png"]
 

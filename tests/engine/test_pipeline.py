@@ -24,20 +24,27 @@ def _run(folder, out, *extra):
                  "--profile", "tiny", "--device", "cpu", *extra])
 
 
+def _steps(n):
+    return ["--ssl-steps", str(n), "--tpl-steps", str(n), "--refine-steps", str(n)]
+
+
 def test_run_writes_predictions_and_record_then_resumes(phantom_dir, tmp_path):
     out = tmp_path / "run"
-    assert _run(phantom_dir, out, "--ssl-steps", "4", "--tpl-steps", "4") == 0
+    assert _run(phantom_dir, out, *_steps(4)) == 0
     record = json.loads((out / RUN_JSON).read_text())
-    assert set(record["stages"]) == {"ssl_train", "pseudo_labels", "tpl_train", "predict"}
+    assert set(record["stages"]) == {"ssl_train", "pseudo_labels", "tpl_train", "tpl_predict",
+                                     "refine_train", "predict"}
     assert record["environment"]["torch"] and record["stages"]["ssl_train"]["steps"] == 4
     assert record["stages"]["ssl_train"]["backbone_weights"].startswith("none")
     pred = read_landmark_csv(out / "predictions.csv")
     truth = read_landmark_csv(phantom_dir / "landmarks.csv")
     assert sorted(pred.points) == sorted(truth.points)
     assert pred.names == truth.names
-    assert {"confidence", "heat_peak", "vote_share"} <= set(pred.values)
+    assert {"confidence", "heat_peak", "vote_share", "refine_share"} <= set(pred.values)
     assert pred.text["stage"]["phantom_000.png"] == ["template"] * 5
-    assert pred.text["stage"]["phantom_001.png"] == ["tpl"] * 5
+    assert set(pred.text["stage"]["phantom_001.png"]) <= {"tpl", "refined"}
+    coarse = read_landmark_csv(out / "tpl_predictions.csv")
+    assert coarse.text["stage"]["phantom_001.png"] == ["tpl"] * 5
     np.testing.assert_allclose(pred.points["phantom_000.png"], truth.points["phantom_000.png"],
                                atol=1e-3)
     for pts in pred.points.values():
@@ -45,20 +52,21 @@ def test_run_writes_predictions_and_record_then_resumes(phantom_dir, tmp_path):
 
     # A rerun finds every stage done and changes nothing.
     before = (out / "predictions.csv").read_bytes()
-    assert _run(phantom_dir, out, "--ssl-steps", "4", "--tpl-steps", "4") == 0
+    assert _run(phantom_dir, out, *_steps(4)) == 0
     assert (out / "predictions.csv").read_bytes() == before
 
 
 def test_interrupted_run_resumes_at_the_unfinished_stage(phantom_dir, tmp_path):
     out = tmp_path / "run"
-    assert _run(phantom_dir, out, "--ssl-steps", "3", "--tpl-steps", "3") == 0
+    assert _run(phantom_dir, out, *_steps(3)) == 0
     record = json.loads((out / RUN_JSON).read_text())
-    # Forget the last two stages as if the process had been killed during TPL training.
-    del record["stages"]["tpl_train"], record["stages"]["predict"]
+    # Forget the later stages as if the process had been killed during TPL training.
+    for stage in ("tpl_train", "tpl_predict", "refine_train", "predict"):
+        del record["stages"][stage]
     (out / RUN_JSON).write_text(json.dumps(record))
     (out / "predictions.csv").unlink()
     ssl_ckpt = (out / "ssl" / "checkpoint.pt").stat().st_mtime_ns
-    assert _run(phantom_dir, out, "--ssl-steps", "3", "--tpl-steps", "3") == 0
+    assert _run(phantom_dir, out, *_steps(3)) == 0
     assert (out / "ssl" / "checkpoint.pt").stat().st_mtime_ns == ssl_ckpt  # SSL not redone
     assert (out / "predictions.csv").exists()
     assert json.loads((out / RUN_JSON).read_text())["stages"]["tpl_train"]["steps"] == 3
