@@ -1,4 +1,4 @@
-"""``cc2d run``: the complete method, resumable, in one command."""
+"""``cc2d run``: the whole method, resumable, in one command; ``cc2d predict`` with a run."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from engine.cli.common import (
     template_from_args,
 )
 from engine.data.images import list_images
+from engine.data.landmarks import write_landmark_csv
 from engine.device import pick_device
+from engine.errors import CC2DError
 from engine.pipeline import PREDICTIONS, PROFILES, PipelineSettings, run_pipeline
+from engine.run_predict import finished_stages, predict_images
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_training_arguments(run)
     add_device_argument(run)
     run.set_defaults(func=_run)
+
+    pred = sub.add_parser("predict", help="landmarks on new images with a finished cc2d run")
+    pred.add_argument("--run", type=Path, required=True, help="a finished cc2d run folder")
+    pred.add_argument("--images", type=Path, required=True, help="image file or folder")
+    pred.add_argument("--out", type=Path, required=True, help="predictions CSV (long format)")
+    add_device_argument(pred)
+    pred.set_defaults(func=_predict)
 
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,4 +78,16 @@ def _run(args: argparse.Namespace) -> int:
                               progress=print_progress, cancel=cancel)
     print(json.dumps(record["stages"], indent=2, default=str))
     print(f"predictions: {args.out / PREDICTIONS}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    if "tpl_train" not in finished_stages(args.run):
+        raise CC2DError(f"{args.run} holds no finished cc2d run (its TPL stage is not done)")
+    paths = [args.images] if args.images.is_file() else list_images(args.images)
+    with cancel_on_interrupt() as cancel:
+        table = predict_images(args.run, paths, pick_device(args.device),
+                               progress=print_progress, cancel=cancel)
+    write_landmark_csv(args.out, table)
+    print(f"predictions: {args.out} ({len(table.points)} images)")
     return 0

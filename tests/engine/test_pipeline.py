@@ -55,6 +55,21 @@ def test_run_writes_predictions_and_record_then_resumes(phantom_dir, tmp_path):
     assert _run(phantom_dir, out, *_steps(4)) == 0
     assert (out / "predictions.csv").read_bytes() == before
 
+    # ``cc2d predict`` with the finished run gives the same points for the same images.
+    again = tmp_path / "again.csv"
+    assert main(["predict", "--run", str(out), "--images", str(phantom_dir), "--out", str(again),
+                 "--device", "cpu"]) == 0
+    repeat = read_landmark_csv(again)
+    for name, pts in pred.points.items():
+        np.testing.assert_allclose(repeat.points[name], pts, atol=1e-4)
+    assert repeat.text["stage"] == pred.text["stage"]
+
+
+def test_predict_refuses_an_unfinished_run(tmp_path, phantom_dir, capsys):
+    assert main(["predict", "--run", str(tmp_path), "--images", str(phantom_dir),
+                 "--out", str(tmp_path / "p.csv")]) == 2
+    assert "no finished cc2d run" in capsys.readouterr().err
+
 
 def test_interrupted_run_resumes_at_the_unfinished_stage(phantom_dir, tmp_path):
     out = tmp_path / "run"
