@@ -16,11 +16,12 @@ CUDA = torch.device("cuda") if torch.cuda.is_available() else None
 
 def test_pipeline_runs_on_cuda(tmp_path):
     paths, truth = write_phantom_dataset(tmp_path / "img", 8, PhantomSpec(n_landmarks=5), seed=1)
-    settings = PipelineSettings("tiny", {"steps": 20}, {"steps": 20})
+    settings = PipelineSettings("tiny", {"steps": 20}, {"steps": 20}, {"steps": 20})
     record = run_pipeline(paths, Template.from_table(paths[0], truth), tmp_path / "run",
                           settings, CUDA)
     assert record["stages"]["ssl_train"]["peak_memory_mb"] > 0
     assert (tmp_path / "run" / "predictions.csv").exists()
+    assert record["stages"]["refine_train"]["steps"] == 20
 
 
 def test_training_never_waits_for_data():
