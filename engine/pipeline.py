@@ -26,6 +26,7 @@ from engine.data.grid import to_grid
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
 from engine.data.working_set import WorkingSet, build_working_set
 from engine.device import device_name, peak_memory_mb, reset_peak_memory
+from engine.errors import ImageReadError
 from engine.progress import ProgressCallback
 from engine.refine import config as refine_config
 from engine.refine.train import train_refine
@@ -127,7 +128,17 @@ def run_pipeline(
     t_name = template.image.name
 
     t0 = time.perf_counter()
-    data = build_working_set(paths, ssl_cfg.image_size, device, progress=progress, cancel=cancel)
+    skipped: list[tuple[Path, str]] = []
+    data = build_working_set(paths, ssl_cfg.image_size, device, progress=progress, cancel=cancel,
+                             skipped=skipped)
+    for path, reason in skipped:
+        if path.resolve() == template.image.resolve():
+            raise ImageReadError(f"the template cannot be read: {reason}")
+    if skipped:
+        paths = list(data.paths)
+        record.data["skipped_images"] = [{"image": str(p), "reason": r} for p, r in skipped]
+        record.data["n_images"] = len(paths)
+        record.save()
     load_s = time.perf_counter() - t0
 
     if not record.done("ssl_train"):

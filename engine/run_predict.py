@@ -83,13 +83,20 @@ def refine(run_dir: Path, paths: Sequence[Path], coarse: LandmarkTable, device: 
 
 
 def predict_images(run_dir: Path, paths: Sequence[Path], device: torch.device, *,
+                   skipped: list[tuple[Path, str]] | None = None,
                    progress: ProgressCallback | None = None,
                    cancel: threading.Event | None = None) -> LandmarkTable:
-    """Final predictions of a finished run for ``paths``; the template keeps its labels."""
+    """Final predictions of a finished run for ``paths``; the template keeps its labels.
+
+    With a ``skipped`` list, unreadable images are left out and listed there
+    (see :func:`engine.data.working_set.build_working_set`); without, they raise.
+    """
     paths = [Path(p) for p in paths]
     template = load_template(run_dir)
     grid = read_run_config(Path(run_dir) / "tpl", TPLConfig, "a TPL").image_size
-    data = build_working_set(paths, grid, device, progress=progress, cancel=cancel)
+    data = build_working_set(paths, grid, device, progress=progress, cancel=cancel,
+                             skipped=skipped)
+    paths = list(data.paths)
     table = refine(run_dir, paths, predict_coarse(run_dir, data, device, progress=progress,
                                                   cancel=cancel),
                    device, progress=progress, cancel=cancel)

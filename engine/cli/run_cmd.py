@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from engine.cli.common import (
@@ -77,6 +78,8 @@ def _run(args: argparse.Namespace) -> int:
                               settings_from_args(args), pick_device(args.device),
                               progress=print_progress, cancel=cancel)
     print(json.dumps(record["stages"], indent=2, default=str))
+    for item in record.get("skipped_images", []):
+        print(f"skipped {item['image']}: {item['reason']}", file=sys.stderr)
     print(f"predictions: {args.out / PREDICTIONS}")
     return 0
 
@@ -85,9 +88,12 @@ def _predict(args: argparse.Namespace) -> int:
     if "tpl_train" not in finished_stages(args.run):
         raise CC2DError(f"{args.run} holds no finished cc2d run (its TPL stage is not done)")
     paths = [args.images] if args.images.is_file() else list_images(args.images)
+    skipped: list[tuple[Path, str]] = []
     with cancel_on_interrupt() as cancel:
-        table = predict_images(args.run, paths, pick_device(args.device),
+        table = predict_images(args.run, paths, pick_device(args.device), skipped=skipped,
                                progress=print_progress, cancel=cancel)
+    for path, reason in skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
     write_landmark_csv(args.out, table)
     print(f"predictions: {args.out} ({len(table.points)} images)")
     return 0

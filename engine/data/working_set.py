@@ -18,6 +18,7 @@ import torch
 
 from engine.data.images import LoadedImage, load_image
 from engine.data.spacing import Spacing
+from engine.errors import ImageReadError
 from engine.progress import ProgressCallback, ProgressMeter, check_cancel
 
 
@@ -57,17 +58,30 @@ def build_working_set(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     workers: int = 4,
+    skipped: list[tuple[Path, str]] | None = None,
 ) -> WorkingSet:
-    """Decode and resize every image once (in threads: OpenCV releases the GIL)."""
+    """Decode and resize every image once (in threads: OpenCV releases the GIL).
+
+    An unreadable image raises :class:`ImageReadError`, unless ``skipped`` is a
+    list: then the image is left out and ``(path, reason)`` appended to it, so one
+    bad file in a folder of hundreds does not stop the work.
+    """
     paths = [Path(p) for p in paths]
     meter = ProgressMeter("loading images", len(paths), progress)
     grids: list[np.ndarray] = [None] * len(paths)  # type: ignore[list-item]
     sizes: list[tuple[int, int]] = [(0, 0)] * len(paths)
     spacings: list[Spacing | None] = [None] * len(paths)
+    failed: dict[int, str] = {}
 
     def work(i: int) -> None:
         check_cancel(cancel, "loading images")
-        img = load_image(paths[i])
+        try:
+            img = load_image(paths[i])
+        except ImageReadError as exc:
+            if skipped is None:
+                raise
+            failed[i] = str(exc)
+            return
         grids[i] = resize_to_grid(img, size)
         sizes[i] = (img.width, img.height)
         spacings[i] = img.spacing
@@ -76,5 +90,11 @@ def build_working_set(
         for done, _ in enumerate(pool.map(work, range(len(paths))), start=1):
             meter.update(done)
     meter.update(len(paths), force=True)
-    stack = torch.from_numpy(np.stack(grids)[:, None]).to(device)
-    return WorkingSet(paths, stack, sizes, spacings)
+    if skipped is not None:
+        skipped.extend((paths[i], reason) for i, reason in sorted(failed.items()))
+    keep = [i for i in range(len(paths)) if i not in failed]
+    if not keep:
+        raise ImageReadError(f"none of the {len(paths)} image(s) could be read")
+    stack = torch.from_numpy(np.stack([grids[i] for i in keep])[:, None]).to(device)
+    return WorkingSet([paths[i] for i in keep], stack, [sizes[i] for i in keep],
+                      [spacings[i] for i in keep])

@@ -1,6 +1,7 @@
 """``cc2d run`` on phantoms: every stage runs, outputs are complete, a rerun resumes."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +110,28 @@ def test_tpl_beats_the_ssl_pseudo_labels_on_phantoms(tmp_path):
                                       "phantom_000.png")
     assert tpl_mre < 0.8 * ssl_mre, (tpl_mre, ssl_mre)
     assert tpl_median < ssl_median, (tpl_median, ssl_median)
+
+
+def test_a_broken_image_is_skipped_and_reported(phantom_dir, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "images"
+    shutil.copytree(phantom_dir, folder)
+    (folder / "phantom_003.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    out = tmp_path / "run"
+    assert _run(folder, out, *_steps(2)) == 0
+    assert "skipped" in capsys.readouterr().err
+    record = json.loads((out / RUN_JSON).read_text())
+    assert [Path(s["image"]).name for s in record["skipped_images"]] == ["phantom_003.png"]
+    pred = read_landmark_csv(out / "predictions.csv")
+    assert "phantom_003.png" not in pred.points and len(pred.points) == 7
+
+
+def test_an_unreadable_template_stops_with_a_clear_message(phantom_dir, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "images"
+    shutil.copytree(phantom_dir, folder)
+    (folder / "phantom_000.png").write_bytes(b"garbage")
+    assert _run(folder, tmp_path / "run", *_steps(2)) == 2
+    assert "template cannot be read" in capsys.readouterr().err
