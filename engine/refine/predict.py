@@ -33,8 +33,8 @@ def refine_centres(net: LandmarkUNet, images: torch.Tensor, centres: torch.Tenso
         with autocast(images.device):
             heat, offsets = net(crops.contiguous(memory_format=memory_format(images.device)))
         c = heat.shape[-1]
-        heat = heat.view(g, n, n, c, c)[:, eye, eye]                  # (G, N, C, C)
-        offsets = offsets.view(g, n, n, 2, c, c)[:, eye, eye]          # (G, N, 2, C, C)
+        heat = heat.reshape(g, n, n, c, c)[:, eye, eye]                 # (G, N, C, C)
+        offsets = offsets.reshape(g, n, n, 2, c, c)[:, eye, eye]        # (G, N, 2, C, C)
         points, conf = vote(heat, offsets, 1, config.radius, config.crop_size)
         share = conf["vote_share"]
         moved = centres + points - crop_middle(config.crop_size)
