@@ -41,6 +41,14 @@ def test_bench_isbi_writes_traceable_results_and_predictions(isbi_like, tmp_path
     preds = read_landmark_csv(r["cc2d_predictions_csv"])
     assert sorted(preds.points) == ["phantom_005.png", "phantom_006.png", "phantom_007.png"]
 
+    # bench-infer times the trained networks of that run, refinement included.
+    run = tmp_path / "r-runs" / "template-phantom_000"
+    assert main(["bench-infer", "--run", str(run), "--profile", "tiny", "--size", "300x400",
+                 "--repeats", "1", "--batch-size", "2", "--device", "cpu"]) == 0
+    timing = json.loads(capsys.readouterr().out)
+    assert timing["network"].startswith("trained") and timing["landmarks"] == 3
+    assert timing["refine_network"].startswith("trained")
+
 
 def test_bench_isbi_refuses_a_template_outside_the_training_split(isbi_like, tmp_path, capsys):
     assert main(["bench-isbi", "--data", str(isbi_like), "--profile", "tiny",
@@ -53,3 +61,8 @@ def test_bench_infer_reports_latency(capsys):
                  "--batch-size", "2", "--landmarks", "3", "--device", "cpu"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["image"] == "300x400" and r["single_image_s"] > 0 and r["batched_per_image_s"] > 0
+    assert r["refine_single_image_s"] > 0
+    assert r["total_single_image_s"] >= r["single_image_s"] + r["refine_single_image_s"] - 1e-3
+    assert main(["bench-infer", "--profile", "tiny", "--size", "300x400", "--repeats", "1",
+                 "--batch-size", "2", "--landmarks", "3", "--device", "cpu", "--no-refine"]) == 0
+    assert "refine_single_image_s" not in json.loads(capsys.readouterr().out)
