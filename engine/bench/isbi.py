@@ -56,6 +56,13 @@ def split_images(data_dir: Path, truth: LandmarkTable) -> dict[str, list[Path]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+def _names_image(name: str, path: Path) -> bool:
+    """``name`` is the file name, its stem, or the same number ("1" for 001.jpg)."""
+    if name in (path.name, path.stem):
+        return True
+    return name.isdigit() and path.stem.isdigit() and int(name) == int(path.stem)
+
+
 def _row(ev: Evaluation) -> dict[str, Any]:
     return {"mre": ev.mre, "std": ev.std, "sdr": ev.sdr, "n_images": ev.n_images}
 
@@ -67,7 +74,7 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
     """Run the pipeline with one template; evaluate SSL and TPL on test1 and the train set."""
     truth = read_landmark_csv(data_dir / "landmarks.csv")
     splits = split_images(data_dir, truth)
-    matches = [p for p in splits["train"] if p.stem == template_name or p.name == template_name]
+    matches = [p for p in splits["train"] if _names_image(template_name, p)]
     if not matches:
         raise CC2DError(f"template '{template_name}' is not a training image of {data_dir}")
     template = Template.from_table(matches[0], truth)

@@ -66,3 +66,15 @@ def test_bench_infer_reports_latency(capsys):
     assert main(["bench-infer", "--profile", "tiny", "--size", "300x400", "--repeats", "1",
                  "--batch-size", "2", "--landmarks", "3", "--device", "cpu", "--no-refine"]) == 0
     assert "refine_single_image_s" not in json.loads(capsys.readouterr().out)
+
+
+def test_templates_are_named_by_file_stem_or_number():
+    from pathlib import Path
+
+    from engine.bench.isbi import _names_image
+
+    assert _names_image("1", Path("images/001.jpg"))
+    assert _names_image("001", Path("images/001.jpg"))
+    assert _names_image("001.jpg", Path("images/001.jpg"))
+    assert not _names_image("10", Path("images/001.jpg"))
+    assert not _names_image("phantom_1", Path("images/phantom_001.png"))
