@@ -184,9 +184,8 @@ def run_pipeline(
         reset_peak_memory(device)
         fine = build_working_set(paths, refine_cfg.fine_size, device, progress=progress,
                                  cancel=cancel)
-        source = coarse if refine_cfg.labels == "tpl" else pseudo
         is_template = torch.tensor([n == t_name for n in fine.names])
-        result = train_refine(fine, _grid_labels(source, fine), is_template,
+        result = train_refine(fine, _grid_labels(coarse, fine), is_template,
                               run_dir / "refine", refine_cfg, device, progress=progress,
                               cancel=cancel)
         record.finish("refine_train", **asdict(result))

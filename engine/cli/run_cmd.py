@@ -48,8 +48,6 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                             help=f"{stage} training steps")
         parser.add_argument(f"--{stage}-time", type=float, default=None,
                             help=f"{stage} time budget (s)")
-    parser.add_argument("--refine-labels", choices=("tpl", "pseudo"), default=None,
-                        help="train the refinement on CC2D-TPL's predictions or the SSL labels")
     parser.add_argument("--no-refine", action="store_true",
                         help="skip the refinement stage: the coarse TPL points are final")
     parser.add_argument("--backbone-weights", default=None, help="none | imagenet | PATH")
@@ -63,8 +61,6 @@ def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
                   "time_budget_s": getattr(args, f"{stage}_time"),
                   "backbone_weights": args.backbone_weights}
         stages[stage] = {k: v for k, v in values.items() if v is not None}
-    if args.refine_labels:
-        stages["refine"]["labels"] = args.refine_labels
     if args.no_refine:
         stages["refine"].update(steps=0, time_budget_s=0.0)
     return PipelineSettings(args.profile, stages["ssl"], stages["tpl"], stages["refine"])

@@ -50,7 +50,7 @@ def test_to_crop_finds_the_pixel_the_crop_shows(angle_deg, zoom):
 
 def test_training_crops_hold_their_landmark_near_the_middle():
     config = RefineConfig(fine_size=64, crop_size=32, shift=4.0, batch_size=32, rotation_deg=0,
-                          scale=0.0, jitter=0.0)
+                          scale=0.0, jitter=0.0, template_weight=0.5)
     pixels = torch.zeros(3, 1, 64, 64, dtype=torch.uint8)
     labels = torch.tensor([[[10.0, 12.0], [50.0, 40.0]],
                            [[30.0, 30.0], [float("nan"), float("nan")]],
@@ -72,4 +72,4 @@ def test_profiles_and_validation():
     with pytest.raises(ValueError):
         RefineConfig(fine_size=64, crop_size=96)
     with pytest.raises(ValueError):
-        RefineConfig(labels="truth")
+        RefineConfig(template_weight=1.5)
