@@ -161,10 +161,11 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
                   progress: ProgressCallback | None = None,
                   command: str | None = None) -> dict[str, Any]:
     """Benchmark every template; the first one's test1 predictions go to ``save_predictions``."""
+    origin = provenance(device, command)   # the commit the code was loaded from
     per = [bench_template(data_dir, t, settings, work, device, spacing_mm, progress)
            for t in templates]
     results: dict[str, Any] = {
-        **provenance(device, command), "profile": settings.profile, "spacing_mm": spacing_mm,
+        **origin, "profile": settings.profile, "spacing_mm": spacing_mm,
         "backbone_weights": per[0]["backbone_weights"], "paper": PAPER,
         "templates": per,
     }

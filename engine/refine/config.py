@@ -40,7 +40,9 @@ class RefineConfig(JsonConfig):
     template_weight: float = 1.0
     pos_weight: float = 2.0
     offset_weight: float = 1.0
-    iterations: int = 2            # inference passes, each re-centred on the last result
+    # Inference passes, each re-centred on the last result. On the ISBI training images
+    # (template 125, quick) 1, 2, 3 and 4 passes all gave 5.74 mm: one is enough.
+    iterations: int = 1
     checkpoint_every: int = 500
     seed: int = 0
 
