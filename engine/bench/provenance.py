@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +13,13 @@ from engine.device import device_name
 
 
 def git_commit() -> str:
-    """HEAD of the checkout the engine runs from, or "unknown" outside git."""
+    """HEAD of the checkout the engine runs from; outside git (a copied tree on a GPU
+    machine) the commit named by ``CC2D_COMMIT``, else "unknown"."""
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                               cwd=Path(__file__).parent, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("CC2D_COMMIT", "unknown")
 
 
 def provenance(device: Any, command: str | None = None) -> dict[str, Any]:
