@@ -123,7 +123,8 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
         "test1_refine_s": refine_s,
         "predict_peak_memory_mb": peak_memory_mb(device),
         "backbone_weights": record["stages"]["ssl_train"]["backbone_weights"],
-        "_predictions": {"ssl": ssl_pred, "tpl": final_pred},
+        "_predictions": {"ssl": ssl_pred, "cc2d": final_pred,
+                         **({"cc2d-coarse": tpl_pred} if refined else {})},
     }
 
 
@@ -160,7 +161,8 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
                   device: Any, spacing_mm: float, save_predictions: Path | None = None,
                   progress: ProgressCallback | None = None,
                   command: str | None = None) -> dict[str, Any]:
-    """Benchmark every template; the first one's test1 predictions go to ``save_predictions``."""
+    """Benchmark every template. The first one's test1 predictions go to ``save_predictions``
+    as ``ssl_``, ``cc2d_`` (final) and, when refined, ``cc2d-coarse_<device>_<date>.csv``."""
     origin = provenance(device, command)   # the commit the code was loaded from
     per = [bench_template(data_dir, t, settings, work, device, spacing_mm, progress)
            for t in templates]
@@ -180,8 +182,8 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
                                         "std_mre": float(mres.std()),
                                         "min": float(mres.min()), "max": float(mres.max())}
     if save_predictions is not None:
-        for stage, name in (("ssl", "ssl"), ("tpl", "cc2d")):
-            table: LandmarkTable = per[0]["_predictions"][stage]
+        table: LandmarkTable
+        for name, table in per[0]["_predictions"].items():
             dev = results["device"].replace(" ", "-")
             out = save_predictions / f"{name}_{dev}_{results['date']}.csv"
             write_landmark_csv(out, LandmarkTable(table.names, table.points), with_names=False)

@@ -13,13 +13,15 @@ from engine.device import device_name
 
 
 def git_commit() -> str:
-    """HEAD of the checkout the engine runs from; outside git (a copied tree on a GPU
-    machine) the commit named by ``CC2D_COMMIT``, else "unknown"."""
+    """The commit named by ``CC2D_COMMIT`` (a tree copied to a GPU machine, whose .git may
+    be missing or stale), else HEAD of the checkout the engine runs from, else "unknown"."""
+    if os.environ.get("CC2D_COMMIT"):
+        return os.environ["CC2D_COMMIT"]
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                               cwd=Path(__file__).parent, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("CC2D_COMMIT", "unknown")
+        return "unknown"
 
 
 def provenance(device: Any, command: str | None = None) -> dict[str, Any]:

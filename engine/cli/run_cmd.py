@@ -49,7 +49,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(f"--{stage}-time", type=float, default=None,
                             help=f"{stage} time budget (s)")
     parser.add_argument("--no-refine", action="store_true",
-                        help="skip the refinement stage: the coarse TPL points are final")
+                        help="skip the refinement stage: the coarse TPL points are final "
+                             "(off by default in the full profile; --refine-time S turns it on)")
     parser.add_argument("--backbone-weights", default=None, help="none | imagenet | PATH")
 
 

@@ -40,6 +40,9 @@ def test_bench_isbi_writes_traceable_results_and_predictions(isbi_like, tmp_path
     assert "spread ours TPL" in r and "spread ours TPL+refine" in r
     preds = read_landmark_csv(r["cc2d_predictions_csv"])
     assert sorted(preds.points) == ["phantom_005.png", "phantom_006.png", "phantom_007.png"]
+    coarse = read_landmark_csv(r["cc2d-coarse_predictions_csv"])   # before refinement
+    assert sorted(coarse.points) == sorted(preds.points)
+    assert r["ssl_predictions_csv"].endswith(f"ssl_cpu_{r['date']}.csv")
 
     # bench-infer times the trained networks of that run, refinement included.
     run = tmp_path / "r-runs" / "template-phantom_000"

@@ -69,6 +69,9 @@ def test_training_crops_hold_their_landmark_near_the_middle():
 def test_profiles_and_validation():
     assert profile_config("quick").fine_size % 32 == 0
     assert not profile_config("quick", steps=0).enabled
+    # Measured on H100: full-strength refinement from one template hurts, so it is opt-in.
+    assert profile_config("quick").enabled and not profile_config("full").enabled
+    assert profile_config("full", time_budget_s=45.0).enabled
     with pytest.raises(ValueError):
         RefineConfig(fine_size=64, crop_size=96)
     with pytest.raises(ValueError):
