@@ -27,6 +27,7 @@ from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.config_io import JsonConfig, freeze_run_config
 from engine.device import memory_format, peak_memory_mb, reset_peak_memory
 from engine.errors import CheckpointError
+from engine.models.vgg import load_backbone_weights
 from engine.progress import ProgressCallback, ProgressMeter, check_cancel
 
 CHECKPOINT = "checkpoint.pt"
@@ -182,12 +183,25 @@ def read_run_config(run_dir: Path, cls: type[JsonConfig], kind: str) -> Any:
     return cls.load(run_dir / CONFIG)
 
 
-def check_landmark_count(state: dict[str, Any] | None, n_landmarks: int, run_dir: Path) -> None:
-    """Refuse to resume a checkpoint trained for another number of landmarks."""
+def start_landmark_run(run_dir: Path, config: Any, n_landmarks: int,
+                       build: Callable[[Any, int], nn.Module],
+                       ) -> tuple[dict[str, Any] | None, Any, str]:
+    """Open (or resume) a landmark network's run folder: (checkpoint state or None, the
+    network built by ``build(config, n_landmarks)``, its start weights).
+
+    A fresh run starts from ``config.backbone_weights``; a resumed one must have been
+    trained for the same number of landmarks.
+    """
+    state = open_run(run_dir, config)
     if state is not None and int(state.get("n_landmarks", -1)) != n_landmarks:
         raise CheckpointError(
             f"{Path(run_dir) / CHECKPOINT} was trained for {state.get('n_landmarks')} "
             f"landmarks, the labels have {n_landmarks}; use another run folder")
+    torch.manual_seed(config.seed)
+    net = build(config, n_landmarks)
+    weights = "" if state is not None else load_backbone_weights(
+        net.encoder, config.backbone_weights, config.batch_norm)
+    return state, net, weights
 
 
 def load_trained(run_dir: Path, config_cls: type[JsonConfig], kind: str,

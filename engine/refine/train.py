@@ -15,16 +15,14 @@ import torch
 from engine.data.working_set import WorkingSet
 from engine.device import autocast, memory_format
 from engine.models.landmark_unet import LandmarkUNet
-from engine.models.vgg import load_backbone_weights
 from engine.progress import ProgressCallback
 from engine.refine.config import RefineConfig
 from engine.refine.crops import sample_crops
 from engine.tpl.targets import tpl_loss
 from engine.training import (
     TrainResult,
-    check_landmark_count,
     load_trained,
-    open_run,
+    start_landmark_run,
     train_loop,
 )
 
@@ -60,14 +58,8 @@ def train_refine(
     labelled = torch.isfinite(labels).all(-1).any(-1)
     if not labelled.any():
         raise ValueError("no labelled image to train on")
-    state = open_run(run_dir, config)
     n_landmarks = labels.shape[1]
-    torch.manual_seed(config.seed)
-    net = build_network(config, n_landmarks)
-    weights = ""
-    if state is None:
-        weights = load_backbone_weights(net.encoder, config.backbone_weights, config.batch_norm)
-    check_landmark_count(state, n_landmarks, run_dir)
+    state, net, weights = start_landmark_run(run_dir, config, n_landmarks, build_network)
     fmt = memory_format(device)
     labels = labels.to(device, torch.float32)
     is_template = is_template.to(device, torch.bool)

@@ -14,7 +14,6 @@ import torch
 from engine.data.working_set import WorkingSet
 from engine.device import autocast, memory_format
 from engine.models.landmark_unet import LandmarkUNet
-from engine.models.vgg import load_backbone_weights
 from engine.progress import ProgressCallback
 from engine.tpl.augment import augment
 from engine.tpl.config import TPLConfig
@@ -22,9 +21,8 @@ from engine.tpl.sampling import draw_images
 from engine.tpl.targets import tpl_loss
 from engine.training import (
     TrainResult,
-    check_landmark_count,
     load_trained,
-    open_run,
+    start_landmark_run,
     train_loop,
 )
 
@@ -84,14 +82,8 @@ def train_tpl(
     ``is_template``: (I,) bool marks the images whose labels are true.
     """
     _check_inputs(data, labels, is_template, config)
-    state = open_run(run_dir, config)
     n_landmarks = labels.shape[1]
-    torch.manual_seed(config.seed)
-    net = build_network(config, n_landmarks)
-    weights = ""
-    if state is None:
-        weights = load_backbone_weights(net.encoder, config.backbone_weights, config.batch_norm)
-    check_landmark_count(state, n_landmarks, run_dir)
+    state, net, weights = start_landmark_run(run_dir, config, n_landmarks, build_network)
     fmt = memory_format(device)
     labels = labels.to(device, torch.float32)
     is_template = is_template.to(device, torch.bool)
