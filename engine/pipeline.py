@@ -180,6 +180,7 @@ def run_pipeline(
     coarse = read_landmark_csv(run_dir / TPL_PREDICTIONS)
     del data
 
+    fine = None   # the refinement's images, kept for its predictions when trained here
     if refine_cfg.enabled and not record.done("refine_train"):
         reset_peak_memory(device)
         fine = build_working_set(paths, refine_cfg.fine_size, device, progress=progress,
@@ -192,7 +193,8 @@ def run_pipeline(
 
     if not record.done("predict"):
         t0 = time.perf_counter()
-        final = refine(run_dir, paths, coarse, device, progress=progress, cancel=cancel)
+        final = refine(run_dir, paths, coarse, device, fine=fine, progress=progress,
+                       cancel=cancel)
         set_template_row(final, template.image, template.points)
         write_landmark_csv(run_dir / PREDICTIONS, final)
         record.finish("predict", seconds=time.perf_counter() - t0, images=len(paths),

@@ -55,12 +55,13 @@ def predict_coarse(run_dir: Path, data: WorkingSet, device: torch.device, *,
 
 
 def refine(run_dir: Path, paths: Sequence[Path], coarse: LandmarkTable, device: torch.device,
-           *, progress: ProgressCallback | None = None,
+           *, fine: WorkingSet | None = None, progress: ProgressCallback | None = None,
            cancel: threading.Event | None = None) -> LandmarkTable:
     """``coarse`` refined where the run trained a refinement detector (else a copy).
 
     Adds ``refine_share`` (vote share of the crop detector; 0 where it cast no
     vote and the coarse point was kept) and marks refined points ``stage`` "refined".
+    ``fine``: the images already loaded on the refinement's grid (else ``paths`` are read).
     """
     out = LandmarkTable(coarse.names, dict(coarse.points),
                         {k: dict(v) for k, v in coarse.values.items()},
@@ -68,9 +69,10 @@ def refine(run_dir: Path, paths: Sequence[Path], coarse: LandmarkTable, device: 
     if "refine_train" not in finished_stages(run_dir):
         return out
     net, config = load_refine_net(Path(run_dir) / "refine", device)
-    wanted = [Path(p) for p in paths if Path(p).name in coarse.points]
-    fine = build_working_set(wanted, config.fine_size, device, progress=progress,
-                             cancel=cancel)
+    if fine is None or fine.pixels.shape[-1] != config.fine_size:
+        wanted = [Path(p) for p in paths if Path(p).name in coarse.points]
+        fine = build_working_set(wanted, config.fine_size, device, progress=progress,
+                                 cancel=cancel)
     points, shares = refine_table(net, config, fine, coarse.points, device,
                                   progress=progress, cancel=cancel)
     stages = out.text.setdefault(STAGE_COLUMN, {})

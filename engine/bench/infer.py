@@ -22,7 +22,7 @@ from engine.device import memory_format, peak_memory_mb, synchronize
 from engine.models.landmark_unet import LandmarkUNet
 from engine.refine import train as refine_train
 from engine.refine.config import RefineConfig
-from engine.refine.predict import refine_centres
+from engine.refine.predict import CROPS_PER_BATCH, refine_centres
 from engine.tpl import train as tpl_train
 from engine.tpl.config import TPLConfig
 from engine.tpl.predict import locate
@@ -98,7 +98,7 @@ def bench_infer(config: TPLConfig, device: torch.device, *, run: Path | None = N
             out, _ = refine_centres(rnet, img, centres[None].float().to(device), refine)
             return from_grid(out[0].cpu().numpy(), width, height, refine.fine_size)
 
-        group = max(1, 128 // net.n_landmarks)  # refine_table's crops_per_batch
+        group = max(1, CROPS_PER_BATCH // net.n_landmarks)   # as refine_table batches
         fine_batch = torch.rand(group, 1, refine.fine_size, refine.fine_size, device=device)
         centres = torch.rand(group, net.n_landmarks, 2, device=device) * refine.fine_size
         single = _seconds(fine_one, repeats, device)

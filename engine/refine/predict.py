@@ -17,6 +17,7 @@ from engine.refine.crops import crop_middle, crops_at
 from engine.tpl.voting import vote
 
 STAGE = "refining"
+CROPS_PER_BATCH = 128   # crops per network call: images per call = this // landmarks
 
 
 @torch.inference_mode()
@@ -49,7 +50,7 @@ def refine_table(
     coarse: dict[str, np.ndarray],
     device: torch.device,
     *,
-    crops_per_batch: int = 128,
+    crops_per_batch: int = CROPS_PER_BATCH,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

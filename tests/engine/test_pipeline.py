@@ -135,3 +135,16 @@ def test_an_unreadable_template_stops_with_a_clear_message(phantom_dir, tmp_path
     (folder / "phantom_000.png").write_bytes(b"garbage")
     assert _run(folder, tmp_path / "run", *_steps(2)) == 2
     assert "template cannot be read" in capsys.readouterr().err
+
+
+def test_refinement_predicts_on_the_images_it_trained_with(phantom_dir, tmp_path, monkeypatch):
+    """One run reads the fine-grid images once: the refined predictions reuse them."""
+    import engine.run_predict
+
+    def no_reload(*args, **kwargs):
+        raise AssertionError("the fine-grid images were read a second time")
+
+    monkeypatch.setattr(engine.run_predict, "build_working_set", no_reload)
+    assert _run(phantom_dir, tmp_path / "run", *_steps(2)) == 0
+    pred = read_landmark_csv(tmp_path / "run" / "predictions.csv")
+    assert "refine_share" in pred.values and len(pred.points) == 8
