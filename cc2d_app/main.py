@@ -1,30 +1,42 @@
-"""Entry point of the desktop app (``cc2d-app``). The full GUI arrives with its own issue;
-for now a window that says what the engine can already do from the command line."""
+"""Entry point of the desktop app (``cc2d-app [PROJECT_FOLDER]``)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
-def main() -> int:
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cc2d-app", description="CC2D landmark studio")
+    parser.add_argument("project", nargs="?", help="a project folder to open")
+    parser.add_argument("--demo", action="store_true", help="open the demo project")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    window = QMainWindow()
-    window.setWindowTitle("CC2D landmark studio")
-    label = QLabel(
-        "<h2>CC2D landmark studio</h2>"
-        "<p>The annotation and review screens are being built.</p>"
-        "<p>The engine works today from the command line:<br>"
-        "<code>cc2d run --images DIR --template IMG --labels CSV --out RUN</code><br>"
-        "<code>cc2d ssl train --images DIR --template IMG --labels CSV --out RUN</code><br>"
-        "<code>cc2d project create|add|import|export|status ...</code><br>"
-        "<code>cc2d evaluate --pred preds.csv --truth labels.csv --spacing 0.1</code></p>"
-    )
-    label.setMargin(24)
-    window.setCentralWidget(label)
-    window.resize(720, 360)
+    # Before Qt loads: a missing system library would otherwise abort inside Qt with a
+    # hint that names only one of the packages needed.
+    from cc2d_app.platform_check import preflight
+
+    problem = preflight()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+
+    from PySide6.QtWidgets import QApplication
+
+    from cc2d_app.error_dialog import install_excepthook
+    from cc2d_app.main_window import APP_NAME, MainWindow
+    from cc2d_app.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    apply_theme(app)
+    install_excepthook()
+    window = MainWindow()
     window.show()
+    if args.project:
+        window.open_project(args.project)
+    elif args.demo:
+        window.open_demo()
     return app.exec()
 
 

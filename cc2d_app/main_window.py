@@ -1,0 +1,349 @@
+"""The main window: start page or one project's workspace, menus, toolbar and status bar.
+
+It composes; the work is in the session (writes), the workspace (current image,
+gestures) and the workers (anything slow). Errors from all of them reach
+:func:`cc2d_app.error_dialog.show_error` here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import qtawesome as qta
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+)
+
+from cc2d_app import start_page as start_page_module
+from cc2d_app.error_dialog import show_error
+from cc2d_app.new_project_dialog import NewProjectDialog
+from cc2d_app.session import ProjectSession
+from cc2d_app.settings import AppSettings
+from cc2d_app.start_page import StartPage
+from cc2d_app.workers import Task
+from cc2d_app.workspace import Workspace
+from engine.errors import CC2DError
+
+APP_NAME = "CC2D landmark studio"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.session: ProjectSession | None = None
+        self.workspace: Workspace | None = None
+        self._tasks: set[Task] = set()
+        self._dialog: Any = None
+        self._saved_at = ""
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(qta.icon("mdi6.crosshairs-gps", color="#4a90e2"))
+        self.stack = QStackedWidget()
+        self.start = StartPage(self.settings)
+        self.start.newProjectRequested.connect(self.new_project)
+        self.start.openProjectRequested.connect(self.open_project)
+        self.start.demoRequested.connect(self.open_demo)
+        self.stack.addWidget(self.start)
+        self.setCentralWidget(self.stack)
+        self._build_actions()
+        self._build_status_bar()
+        self._update_actions()
+        self.resize(1400, 900)
+        self.settings.restore_window(self)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _action(self, icon: str | None, text: str, slot: Any,
+                shortcut: QKeySequence | str | list | None = None) -> QAction:
+        action = QAction(qta.icon(icon) if icon else QIcon(), text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                action.setShortcuts(shortcut)
+            else:
+                action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.act_new = a("mdi6.folder-plus", "&New project…", self.new_project, QKeySequence.New)
+        self.act_open = a("mdi6.folder-open", "&Open project…", self.open_project_dialog,
+                          QKeySequence.Open)
+        self.act_demo = a("mdi6.flask-outline", "Open &demo", self.open_demo)
+        self.act_add = a("mdi6.image-plus", "&Add images…", self.add_images_dialog)
+        self.act_close = a(None, "&Close project", self.close_project, QKeySequence.Close)
+        self.act_quit = a(None, "&Quit", self.close, QKeySequence.Quit)
+        self.act_undo = a("mdi6.undo", "&Undo", self._undo, QKeySequence.Undo)
+        self.act_redo = a("mdi6.redo", "&Redo", self._redo,
+                          [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.act_prev = a("mdi6.arrow-left", "&Previous image", lambda: self._step(-1),
+                          [QKeySequence(Qt.Key.Key_PageUp), QKeySequence("Ctrl+Left")])
+        self.act_next = a("mdi6.arrow-right", "&Next image", lambda: self._step(1),
+                          [QKeySequence(Qt.Key.Key_PageDown), QKeySequence("Ctrl+Right")])
+        self.act_template = a("mdi6.star", "Set as &template", self._set_template, "Ctrl+T")
+        self.act_fit = a("mdi6.fit-to-screen", "&Fit image (F)", lambda: self._canvas("fit"))
+        self.act_1to1 = a("mdi6.numeric-1-box", "Actual pixels (&1)",
+                          lambda: self._canvas("zoom_1to1"))
+        self.act_calibrate = a("mdi6.ruler", "&Calibrate pixel size…", self._calibrate)
+        self.act_train = a("mdi6.school", "&Train…", self._train)
+        menu = self.menuBar()
+        for title, actions in (
+            ("&Project", [self.act_new, self.act_open, self.act_demo, None, self.act_add,
+                          None, self.act_close, self.act_quit]),
+            ("&Edit", [self.act_undo, self.act_redo]),
+            ("&Image", [self.act_prev, self.act_next, None, self.act_template,
+                        self.act_calibrate]),
+            ("&View", [self.act_fit, self.act_1to1]),
+            ("&Train", [self.act_train]),
+        ):
+            m = menu.addMenu(title)
+            for act in actions:
+                m.addSeparator() if act is None else m.addAction(act)
+        bar = self.addToolBar("Main")
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(20, 20))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for act in (self.act_open, self.act_add, None, self.act_undo, self.act_redo, None,
+                    self.act_prev, self.act_next, self.act_template, None, self.act_fit,
+                    self.act_1to1, self.act_calibrate):
+            bar.addSeparator() if act is None else bar.addAction(act)
+        self.toolbar = bar
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.cursor_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.saved_label = QLabel()
+        bar.addWidget(self.cursor_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.saved_label)
+
+    def _update_actions(self) -> None:
+        has = self.session is not None
+        for act in (self.act_add, self.act_close, self.act_prev, self.act_next,
+                    self.act_template, self.act_fit, self.act_1to1, self.act_calibrate,
+                    self.act_train):
+            act.setEnabled(has)
+        undo, redo = self.session.undo_redo_state() if has else ("", "")
+        self._undo_redo(undo, redo)
+        if has:
+            self.act_train.setEnabled(not self.session.missing_template_landmarks())
+        self.toolbar.setVisible(has)
+
+    def _undo_redo(self, undo: str, redo: str) -> None:
+        self.act_undo.setEnabled(bool(undo))
+        self.act_redo.setEnabled(bool(redo))
+        self.act_undo.setText(f"&Undo {undo}" if undo else "&Undo")
+        self.act_redo.setText(f"&Redo {redo}" if redo else "&Redo")
+        self.act_undo.setToolTip(f"Undo: {undo}" if undo else "Nothing to undo")
+        self.act_redo.setToolTip(f"Redo: {redo}" if redo else "Nothing to redo")
+
+    # -- projects ---------------------------------------------------------------------------
+
+    def new_project(self) -> None:
+        dialog = NewProjectDialog(self)
+        dialog.accepted.connect(lambda: self._create(dialog.result_spec()))
+        self._dialog = dialog
+        dialog.open()
+
+    def _create(self, spec: Any) -> None:
+        try:
+            session = ProjectSession.create(spec.project_dir, spec.schema)
+        except CC2DError as exc:
+            show_error(self, "Could not create the project", exc)
+            return
+        self._attach(session)
+        self.add_images([spec.images_dir])
+
+    def open_project_dialog(self) -> None:
+        folder = start_page_module.choose_directory(self, "Open a CC2D project",
+                                                    str(Path.home()))
+        if folder:
+            self.open_project(folder)
+
+    def open_project(self, folder: str) -> None:
+        try:
+            session = ProjectSession.open(folder)
+        except CC2DError as exc:
+            show_error(self, "Could not open the project", exc)
+            return
+        self._attach(session)
+
+    def open_demo(self) -> None:
+        from engine.project.demo import create_demo
+
+        demo_dir = self.settings.demo_dir()
+        self._run(lambda _p, _c: create_demo(demo_dir), "Building the demo project…",
+                  lambda folder: self.open_project(str(folder)),
+                  "Could not build the demo project")
+
+    def close_project(self) -> bool:
+        if self.session is None:
+            return True
+        for task in list(self._tasks):
+            task.cancel()
+            task.wait()
+        if self.workspace is not None:
+            self.workspace.loader.wait()
+            self.stack.removeWidget(self.workspace)
+            self.workspace.deleteLater()
+            self.workspace = None
+        self.session.close()
+        self.session = None
+        self.stack.setCurrentWidget(self.start)
+        self.start.refresh()
+        self.setWindowTitle(APP_NAME)
+        self.saved_label.clear()
+        self._update_actions()
+        return True
+
+    def _attach(self, session: ProjectSession) -> None:
+        self.close_project()
+        self.session = session
+        self.settings.add_recent(str(session.folder))
+        session.failed.connect(lambda title, exc: show_error(self, title, exc))
+        session.undoRedoChanged.connect(self._undo_redo)
+        session.saved.connect(self._saved)
+        session.templateChanged.connect(self._update_actions)
+        session.landmarksChanged.connect(lambda _i: self._update_actions())
+        self.workspace = Workspace(session)
+        self.workspace.statusText.connect(self.cursor_label.setText)
+        self.workspace.messageText.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.workspace.trainRequested.connect(self._train)
+        self.stack.addWidget(self.workspace)
+        self.stack.setCurrentWidget(self.workspace)
+        self._saved_at = ""
+        self._update_title()
+        self._update_actions()
+        self.workspace.canvas.setFocus()
+
+    def _saved(self, at: str) -> None:
+        self._saved_at = at
+        self._update_title()
+
+    def _update_title(self) -> None:
+        if self.session is None:
+            return
+        self.setWindowTitle(f"{self.session.name} — {APP_NAME}")
+        self.saved_label.setText(
+            f"✓ All changes saved {self._saved_at}" if self._saved_at else "✓ Saved")
+        self.saved_label.setToolTip(f"Every edit is written to {self.session.folder} at once")
+
+    # -- images ---------------------------------------------------------------------------
+
+    def add_images_dialog(self) -> None:
+        folder = start_page_module.choose_directory(self, "Add a folder of radiographs",
+                                                    str(Path.home()))
+        if folder:
+            self.add_images([folder])
+
+    def add_images(self, paths: list[str | os.PathLike[str]]) -> None:
+        if self.session is None:
+            return
+        session = self.session
+
+        def done(skipped: list[Any]) -> None:
+            session.images_added()
+            if skipped:
+                lines = "\n".join(f"{s.path.name}: {s.reason}" for s in skipped)
+                show_error(self, "Some files were not added",
+                           f"{len(skipped)} file(s) could not be added; the others were.",
+                           details=lines)
+
+        self._run(session.add_images_task(paths), "Reading images…", done,
+                  "Could not add the images", on_progress=lambda _d, _t: session.images_added())
+
+    # -- long work ------------------------------------------------------------------------
+
+    def _run(self, fn: Any, label: str, on_success: Any, error_title: str,
+             on_progress: Any = None) -> Task:
+        task = Task(fn, self)
+        self._tasks.add(task)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat(label)
+        self.cancel_button.setVisible(True)
+        self.cancel_button.clicked.connect(task.cancel)
+        self.statusBar().showMessage(label)
+
+        def progressed(done: int, total: int) -> None:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+            self.progress.setFormat(f"{label} %v of %m")
+            if on_progress is not None:
+                on_progress(done, total)
+
+        def finished() -> None:
+            self._tasks.discard(task)
+            self.cancel_button.clicked.disconnect(task.cancel)
+            if not self._tasks:
+                self.progress.setVisible(False)
+                self.cancel_button.setVisible(False)
+            self.statusBar().clearMessage()
+
+        task.progressed.connect(progressed)
+        task.succeeded.connect(on_success)
+        task.failed.connect(lambda exc, tb: show_error(self, error_title, exc, details=tb))
+        task.finished.connect(finished)
+        task.start()
+        return task
+
+    # -- forwarding -----------------------------------------------------------------------
+
+    def _undo(self) -> None:
+        if self.session is not None:
+            self.session.undo()
+
+    def _redo(self) -> None:
+        if self.session is not None:
+            self.session.redo()
+
+    def _step(self, delta: int) -> None:
+        if self.workspace is not None:
+            self.workspace.step(delta)
+
+    def _set_template(self) -> None:
+        if self.workspace is not None:
+            self.workspace.set_template_here()
+
+    def _canvas(self, method: str) -> None:
+        if self.workspace is not None:
+            getattr(self.workspace.canvas, method)()
+
+    def _calibrate(self) -> None:
+        if self.workspace is not None:
+            self.workspace.side_tabs.setCurrentWidget(self.workspace.view_panel)
+            self.workspace.view_panel.calibrate.setChecked(True)
+
+    def _train(self) -> None:
+        if self.session is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, "Train",
+                          "The template is complete.", QMessageBox.StandardButton.Ok, self)
+        box.setInformativeText(
+            "Training from inside the app comes with the next release. Until then, export "
+            "the template's landmarks with\n  cc2d project export\nand train with\n"
+            "  cc2d run --images DIR --template IMG --labels CSV --out RUN")
+        self._dialog = box
+        box.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.save_window(self)
+        self.close_project()
+        event.accept()

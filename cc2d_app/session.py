@@ -1,0 +1,262 @@
+"""The one writer of an open project: views call it, it writes the store and emits signals.
+
+Widgets never touch SQLite or each other (ADR 0007). Every edit is one committed
+transaction in the engine's edit log, so undo/redo is that log's, and an edit is on
+disk when the call returns. Errors a user can cause become ``failed`` signals that the
+main window shows in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.errors import CC2DError
+from engine.project import (
+    EditEntry,
+    ImageRecord,
+    Landmark,
+    LandmarkSchema,
+    LandmarkSource,
+    Project,
+    ReviewStatus,
+)
+from engine.project.editlog import now
+
+
+# The first chunk is one image so the user can start on it at once; later chunks are
+# bigger so a folder of hundreds of images is a handful of writes.
+ADD_CHUNKS = (1, 8, 32)
+
+
+class ProjectSession(QObject):
+    """Wraps one open :class:`engine.project.Project` for the GUI thread."""
+
+    landmarksChanged = Signal(int)   # image id
+    imageChanged = Signal(int)       # status, spacing or path of one image
+    imagesChanged = Signal()         # images were added or removed
+    templateChanged = Signal()
+    undoRedoChanged = Signal(str, str)  # what undo / redo would do ("" when nothing)
+    saved = Signal(str)              # local time of the last committed write
+    failed = Signal(str, object)     # title, exception: shown by the main window
+
+    def __init__(self, project: Project, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._project = project
+        self._images: list[ImageRecord] = project.images()
+        self._by_id = {r.id: r for r in self._images}
+
+    # -- life cycle -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str]) -> ProjectSession:
+        return cls(Project.open(folder))
+
+    @classmethod
+    def create(cls, folder: str | os.PathLike[str], schema: LandmarkSchema) -> ProjectSession:
+        return cls(Project.create(folder, schema))
+
+    def close(self) -> None:
+        self._project.close()
+
+    @property
+    def folder(self) -> Path:
+        return self._project.folder
+
+    @property
+    def name(self) -> str:
+        return self._project.folder.name
+
+    @property
+    def schema(self) -> LandmarkSchema:
+        return self._project.schema
+
+    # -- reading ----------------------------------------------------------------------
+
+    def images(self) -> list[ImageRecord]:
+        return list(self._images)
+
+    def image(self, image_id: int) -> ImageRecord:
+        return self._by_id[image_id]
+
+    def has_image(self, image_id: int) -> bool:
+        return image_id in self._by_id
+
+    def landmarks(self, image_id: int) -> list[Landmark | None]:
+        return self._project.landmarks(image_id)
+
+    def template_id(self) -> int | None:
+        rec = self._project.template()
+        return rec.id if rec is not None else None
+
+    def undo_redo_state(self) -> tuple[str, str]:
+        undo, redo = self._project.undo_redo_state()
+        return undo or "", redo or ""
+
+    def missing_template_landmarks(self) -> list[int]:
+        """Indices of schema landmarks not yet placed on the template (all when none)."""
+        tid = self.template_id()
+        if tid is None:
+            return list(range(len(self.schema)))
+        return [i for i, lm in enumerate(self.landmarks(tid)) if lm is None]
+
+    # -- edits ------------------------------------------------------------------------
+
+    def place(self, image_id: int, index: int, x: float, y: float) -> bool:
+        """Put landmark ``index`` at (x, y); a click on the template or a correction."""
+        current = self.landmarks(image_id)[index]
+        source = self._source_for(image_id, current)
+        return self._write(
+            "Could not save the landmark",
+            lambda: self._project.set_landmark(image_id, index, x, y, source),
+            landmarks=[image_id],
+        )
+
+    def clear(self, image_id: int, index: int) -> bool:
+        if self.landmarks(image_id)[index] is None:
+            return False
+        return self._write(
+            "Could not clear the landmark",
+            lambda: self._project.clear_landmark(image_id, index),
+            landmarks=[image_id],
+        )
+
+    def set_template(self, image_id: int) -> bool:
+        if self.template_id() == image_id:
+            return False
+        before = self.template_id()
+        ok = self._write("Could not set the template",
+                         lambda: self._project.set_template(image_id))
+        if ok:
+            self.templateChanged.emit()
+            for i in (before, image_id):
+                if i is not None:
+                    self.imageChanged.emit(i)
+        return ok
+
+    def set_status(self, image_id: int, status: ReviewStatus) -> bool:
+        return self._write(
+            "Could not change the review status",
+            lambda: self._project.set_status(image_id, status),
+            images=[image_id],
+        )
+
+    def set_calibration(self, image_id: int, mm_per_px: float | None) -> bool:
+        """Store a spacing measured over a ruler in the image (``None`` clears it)."""
+        spacing = None if mm_per_px is None else (mm_per_px, mm_per_px)
+        return self._write(
+            "Could not store the calibration",
+            lambda: self._project.set_user_spacing(image_id, spacing, source="calibration"),
+            images=[image_id],
+        )
+
+    def undo(self) -> bool:
+        return self._history(self._project.undo, "Could not undo")
+
+    def redo(self) -> bool:
+        return self._history(self._project.redo, "Could not redo")
+
+    # -- images (the slow part runs in a worker; see add_images_task) -------------------
+
+    def add_images_task(
+        self, paths: Sequence[str | os.PathLike[str]]
+    ) -> Callable[[Callable[[int, int], None], threading.Event], list[Any]]:
+        """A function for a worker thread: adds ``paths`` in chunks, returns skipped files.
+
+        Each chunk is one committed edit, so images appear while the rest are still
+        being checked; ``images_added`` must then be called on the GUI thread.
+        """
+        from engine.project.registry import expand
+
+        def run(progress: Callable[[int, int], None], cancel: threading.Event) -> list[Any]:
+            files, skipped = expand(paths)
+            done = 0
+            sizes = iter(ADD_CHUNKS)
+            while done < len(files) and not cancel.is_set():
+                size = next(sizes, ADD_CHUNKS[-1])
+                report = self._project.add_images(files[done:done + size])
+                skipped += report.duplicates + report.failed
+                done += size
+                progress(min(done, len(files)), len(files))
+            return skipped
+
+        return run
+
+    def images_added(self) -> None:
+        """Refresh after a worker added images (GUI thread)."""
+        self._reload_images()
+        self.imagesChanged.emit()
+        self._emit_saved()
+
+    # -- internals --------------------------------------------------------------------
+
+    def _source_for(self, image_id: int, current: Landmark | None) -> LandmarkSource:
+        if image_id == self.template_id():
+            return LandmarkSource.TEMPLATE
+        if current is not None and current.source == LandmarkSource.TEMPLATE:
+            return LandmarkSource.TEMPLATE
+        return LandmarkSource.CORRECTED
+
+    def _write(
+        self,
+        title: str,
+        edit: Callable[[], EditEntry],
+        *,
+        landmarks: Sequence[int] = (),
+        images: Sequence[int] = (),
+    ) -> bool:
+        try:
+            edit()
+        except CC2DError as exc:
+            self.failed.emit(title, exc)
+            return False
+        if images:
+            self._reload_images()
+        for i in landmarks:
+            self.landmarksChanged.emit(i)
+        for i in images:
+            self.imageChanged.emit(i)
+        self._emit_saved()
+        return True
+
+    def _history(self, step: Callable[[], EditEntry | None], title: str) -> bool:
+        template_before = self.template_id()
+        before_ids = set(self._by_id)
+        try:
+            entry = step()
+        except CC2DError as exc:
+            self.failed.emit(title, exc)
+            return False
+        if entry is None:
+            return False
+        touched = self._project.touched_images(entry)
+        self._reload_images()
+        if set(self._by_id) != before_ids:
+            self.imagesChanged.emit()
+        if self.template_id() != template_before:
+            self.templateChanged.emit()
+        for i in sorted(touched):
+            if i in self._by_id:
+                self.landmarksChanged.emit(i)
+                self.imageChanged.emit(i)
+        self._emit_saved()
+        return True
+
+    def _reload_images(self) -> None:
+        self._images = self._project.images()
+        self._by_id = {r.id: r for r in self._images}
+
+    def _emit_saved(self) -> None:
+        self.undoRedoChanged.emit(*self.undo_redo_state())
+        self.saved.emit(_local_time(now()))
+
+
+def _local_time(utc_iso: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(utc_iso).astimezone().strftime("%H:%M:%S")

@@ -1,0 +1,274 @@
+"""The workspace of an open project: image list | canvas | landmarks and view settings.
+
+It connects views to the session: canvas gestures become session edits, session
+signals refresh the canvas and panels. It owns the "current image" and which
+landmark the next click places.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from cc2d_app.annotation_flow import next_unplaced
+from cc2d_app.calibration_dialog import CalibrationDialog
+from cc2d_app.canvas.geometry import spacing_from_line
+from cc2d_app.canvas.view import ImageCanvas
+from cc2d_app.image_list import ImageListPanel
+from cc2d_app.landmark_panel import LandmarkPanel, landmark_colors
+from cc2d_app.session import ProjectSession
+from cc2d_app.view_panel import ViewPanel
+from cc2d_app.workers import ImageLoader
+
+
+class Workspace(QWidget):
+    """One project's screen. ``statusText`` feeds the status bar (cursor, value, zoom)."""
+
+    statusText = Signal(str)
+    messageText = Signal(str)
+    trainRequested = Signal()
+
+    def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.loader = ImageLoader(self)
+        self.current_id: int | None = None
+        self.active: int | None = None
+        self._display: Any = None       # engine.data.display.DisplayImage on screen
+        self._window: tuple[float, float, bool] | None = None
+        self._window_range: tuple[float, float] | None = None
+        self._calibration: CalibrationDialog | None = None
+
+        schema = session.schema
+        self._colors = landmark_colors(schema)
+        self._labels = [schema.label(i) for i in range(len(schema))]
+        self._names = list(schema.names)
+
+        self.images = ImageListPanel(session, self.loader)
+        self.canvas = ImageCanvas()
+        self.landmarks = LandmarkPanel(schema)
+        self.view_panel = ViewPanel()
+        side = QTabWidget()
+        side.addTab(self.landmarks, "Landmarks")
+        side.addTab(self.view_panel, "View")
+        self.side_tabs = side
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.images)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([230, 900, 300])
+        splitter.setCollapsible(1, False)
+        self.splitter = splitter
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.images.currentImageChanged.connect(self.show_image)
+        self.loader.displayReady.connect(self._display_ready)
+        self.loader.displayFailed.connect(self._display_failed)
+        self.canvas.placeRequested.connect(self._place)
+        self.canvas.moveRequested.connect(self._move)
+        self.canvas.clearRequested.connect(self._clear)
+        self.canvas.landmarkPicked.connect(self._picked)
+        self.canvas.cursorMoved.connect(self._cursor)
+        self.canvas.windowChanged.connect(self._canvas_window)
+        self.canvas.calibrationLineDrawn.connect(self._calibration_line)
+        self.landmarks.landmarkActivated.connect(self.activate)
+        self.landmarks.trainRequested.connect(self.trainRequested)
+        self.view_panel.windowEdited.connect(self._panel_window)
+        self.view_panel.calibrateToggled.connect(self._calibrate_mode)
+        self.view_panel.clearCalibrationRequested.connect(self._clear_calibration)
+        session.landmarksChanged.connect(self._landmarks_changed)
+        session.imageChanged.connect(self._image_changed)
+        session.templateChanged.connect(self._refresh_panel)
+        session.imagesChanged.connect(self._images_changed)
+        self._images_changed()
+
+    # -- navigation -------------------------------------------------------------------
+
+    def show_image(self, image_id: int) -> None:
+        if not self.session.has_image(image_id):
+            return
+        if self.images.current_id() != image_id:
+            self.images.select(image_id)  # comes back here through currentImageChanged
+            return
+        if image_id == self.current_id:
+            return
+        self.current_id = image_id
+        rec = self.session.image(image_id)
+        self.active = next_unplaced(self.session.landmarks(image_id))
+        self.canvas.set_spacing(rec.spacing.col_mm if rec.spacing else None)
+        self.view_panel.show_spacing(rec.spacing)
+        self._refresh_landmarks()
+        cached = self.loader.cached(rec.path)
+        if cached is None:
+            self.canvas.set_image(None)
+            self.messageText.emit(f"Loading {rec.name}…")
+        self.loader.request_display(rec.path)
+
+    def step(self, delta: int) -> None:
+        self.images.step(delta)
+
+    def activate(self, index: int) -> None:
+        """Pick the landmark the next click places (or moves)."""
+        self.active = index
+        self.canvas.set_selected(index)
+        self._refresh_landmarks()
+        self.canvas.setFocus()
+
+    def set_template_here(self) -> None:
+        if self.current_id is not None:
+            self.session.set_template(self.current_id)
+
+    # -- canvas gestures → session edits ------------------------------------------------
+
+    def _place(self, index: int, x: float, y: float) -> None:
+        if self.current_id is None:
+            return
+        if self.session.place(self.current_id, index, x, y):
+            self.active = next_unplaced(self.session.landmarks(self.current_id), index)
+            self._refresh_landmarks()
+
+    def _move(self, index: int, x: float, y: float) -> None:
+        if self.current_id is not None:
+            self.session.place(self.current_id, index, x, y)
+
+    def _clear(self, index: int) -> None:
+        if self.current_id is not None and self.session.clear(self.current_id, index):
+            self.active = index
+            self._refresh_landmarks()
+
+    def _picked(self, index: int) -> None:
+        self.canvas.set_selected(index)
+
+    # -- session → views ----------------------------------------------------------------
+
+    def _landmarks_changed(self, image_id: int) -> None:
+        if image_id == self.current_id:
+            self._refresh_landmarks()
+        if image_id == self.session.template_id():
+            self._refresh_panel()
+
+    def _image_changed(self, image_id: int) -> None:
+        if image_id == self.current_id:
+            rec = self.session.image(image_id)
+            self.canvas.set_spacing(rec.spacing.col_mm if rec.spacing else None)
+            self.view_panel.show_spacing(rec.spacing)
+
+    def _images_changed(self) -> None:
+        if self.current_id is not None and self.session.has_image(self.current_id):
+            self.images.select(self.current_id)
+            return
+        self.current_id = None
+        images = self.session.images()
+        if images:
+            self.show_image(self.session.template_id() or images[0].id)
+
+    def _refresh_landmarks(self) -> None:
+        if self.current_id is None:
+            return
+        points = self.session.landmarks(self.current_id)
+        self.canvas.set_landmarks([(p.x, p.y) if p else None for p in points],
+                                  self._colors, self._labels, self._names)
+        self.canvas.set_active(self.active)
+        self._refresh_panel()
+
+    def _refresh_panel(self) -> None:
+        if self.current_id is None:
+            return
+        tid = self.session.template_id()
+        self.landmarks.show_image(
+            self.session.landmarks(self.current_id), self.active,
+            self.current_id == tid,
+            None if tid is None else self.session.missing_template_landmarks())
+
+    # -- the image on screen ------------------------------------------------------------
+
+    def _display_ready(self, key: str, image: Any) -> None:
+        if self.current_id is None or key != str(self.session.image(self.current_id).path):
+            return
+        same_size = self._display is not None and (
+            (self._display.width, self._display.height) == (image.width, image.height))
+        self._display = image
+        self.canvas.set_image(image.values, keep_view=same_size)
+        # The user's window carries over while images share a value range (ADR 0007).
+        if self._window is None or self._window_range != image.value_range:
+            preset = image.presets[0]
+            self._window = (preset.centre, preset.width, image.invert)
+            self._window_range = image.value_range
+        self.view_panel.show_image(image.value_range, image.presets)
+        self._apply_window(*self._window)
+        self.messageText.emit("")
+        self._prefetch_next()
+
+    def _display_failed(self, key: str, message: str) -> None:
+        if self.current_id is not None and key == str(self.session.image(self.current_id).path):
+            self._display = None
+            self.canvas.set_image(None)
+            self.messageText.emit(message)
+
+    def _prefetch_next(self) -> None:
+        ids = [r.id for r in self.session.images()]
+        if self.current_id in ids:
+            k = ids.index(self.current_id)
+            if k + 1 < len(ids):
+                nxt = self.session.image(ids[k + 1])
+                if self.loader.cached(nxt.path) is None:
+                    self.loader.request_display(nxt.path)
+
+    def _apply_window(self, centre: float, width: float, invert: bool) -> None:
+        self._window = (centre, width, invert)
+        self.canvas.set_window(centre, width, invert)
+        self.view_panel.show_window(centre, width, invert)
+
+    def _canvas_window(self, centre: float, width: float) -> None:
+        invert = self._window[2] if self._window else False
+        self._window = (centre, width, invert)
+        self.view_panel.show_window(centre, width, invert)
+
+    def _panel_window(self, centre: float, width: float, invert: bool) -> None:
+        self._apply_window(centre, width, invert)
+
+    def _cursor(self, x: float, y: float) -> None:
+        if math.isnan(x) or self._display is None or self.current_id is None:
+            self.statusText.emit("")
+            return
+        from engine.data.display import value_at
+
+        parts = [f"x {x:.1f}  y {y:.1f} px"]
+        spacing = self.session.image(self.current_id).spacing
+        if spacing is not None:
+            parts.append(f"{x * spacing.col_mm:.2f}, {y * spacing.row_mm:.2f} mm")
+        value = value_at(self._display, x, y)
+        if value is not None:
+            unit = f" {self._display.unit}" if self._display.unit else ""
+            parts.append(f"value {value:g}{unit}")
+        parts.append(f"zoom {self.canvas.zoom() * 100:.0f} %")
+        self.statusText.emit("   ·   ".join(parts))
+
+    # -- calibration ----------------------------------------------------------------------
+
+    def _calibrate_mode(self, on: bool) -> None:
+        self.canvas.set_mode("calibrate" if on else "annotate")
+        if on:
+            self.messageText.emit("Calibration: drag a line along a ruler of known length.")
+
+    def _calibration_line(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        length = math.hypot(x1 - x0, y1 - y0)
+        if length < 2 or self.current_id is None:
+            return
+        image_id = self.current_id
+        dialog = CalibrationDialog(length, self)
+        dialog.calibrated.connect(lambda mm: self.session.set_calibration(
+            image_id, spacing_from_line(x0, y0, x1, y1, mm)))
+        dialog.finished.connect(lambda _r: self.view_panel.calibrate.setChecked(False))
+        self._calibration = dialog
+        dialog.open()
+
+    def _clear_calibration(self) -> None:
+        if self.current_id is not None:
+            self.session.set_calibration(self.current_id, None)
