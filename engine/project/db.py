@@ -74,8 +74,17 @@ CREATE TRIGGER edit_log_no_delete BEFORE DELETE ON edit_log
 BEGIN SELECT RAISE(ABORT, 'the edit log is append-only'); END;
 """
 
+# Redo: a redo entry points at the undo it reverses. Spacing: where a user spacing came
+# from ("user": typed; "calibration": measured on a ruler in the image).
+_V2 = """
+ALTER TABLE edit_log ADD COLUMN redoes INTEGER REFERENCES edit_log(id);
+CREATE UNIQUE INDEX edit_log_redoes ON edit_log(redoes);
+ALTER TABLE images ADD COLUMN user_spacing_source TEXT
+    CHECK (user_spacing_source IN ('user', 'calibration'));
+"""
+
 # Index i holds the script that upgrades version i to i + 1; append, never edit.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _DAMAGED_HINT = (
@@ -229,6 +238,16 @@ def transaction(db: Database, doing: str) -> Iterator[sqlite3.Connection]:
             if isinstance(exc, sqlite3.Error):
                 raise translate(exc, db.path, doing) from exc
             raise
+
+
+@contextmanager
+def reading(db: Database, doing: str) -> Iterator[sqlite3.Connection]:
+    """The connection for several reads under the lock, sqlite3 errors translated."""
+    with db.lock:
+        try:
+            yield db.conn
+        except sqlite3.Error as exc:
+            raise translate(exc, db.path, doing) from exc
 
 
 def integrity_check(db: Database) -> list[str]:

@@ -4,8 +4,10 @@ Every user edit is stored as one log entry whose ``data`` holds each change with
 its ``before`` and ``after`` values, written in the same transaction as the change
 itself. :func:`apply` writes one side of a change, so an edit applies its
 ``after`` side and an undo applies the ``before`` side, then logs an ``undo``
-entry pointing at the reverted one. Entries are never updated or deleted (the
-database enforces it with triggers).
+entry pointing at the reverted one (``undoes``). A redo applies the ``after``
+side again and logs a new undoable entry with the original action and data whose
+``redoes`` points at the undo it reverses, so undo and redo nest like any editor's
+stacks. Entries are never updated or deleted (the database enforces it with triggers).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,13 +23,10 @@ from engine.errors import ProjectError
 from engine.project.model import EditEntry, Landmark, LandmarkSource, parse_enum
 from engine.project.schema import LandmarkSchema
 
-# Actions a user can undo; runs and creation are traced but not undone.
-UNDOABLE = frozenset({"edit", "template", "spacing", "relocate", "add_images"})
-
 IMAGE_COLUMNS = (
     "id", "path", "width", "height", "size_bytes", "sha256",
     "file_row_mm", "file_col_mm", "file_spacing_source", "user_row_mm", "user_col_mm",
-    "status", "added",
+    "user_spacing_source", "status", "added",
 )
 
 
@@ -43,16 +42,20 @@ def append(
     data: dict[str, Any],
     *,
     undoes: int | None = None,
+    redoes: int | None = None,
 ) -> EditEntry:
     """Add one entry inside the caller's transaction and return it."""
     time = now()
-    undoable = action in UNDOABLE
+    undoable = action in ACTIONS  # runs and creation are traced but not undone
     cur = conn.execute(
-        "INSERT INTO edit_log (time, action, summary, data_json, undoable, undoes) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (time, action, summary, json.dumps(data, ensure_ascii=False), int(undoable), undoes),
+        "INSERT INTO edit_log (time, action, summary, data_json, undoable, undoes, redoes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (time, action, summary, json.dumps(data, ensure_ascii=False), int(undoable), undoes,
+         redoes),
     )
-    return EditEntry(int(cur.lastrowid or 0), time, action, summary, data, undoable, undoes)
+    return EditEntry(
+        int(cur.lastrowid or 0), time, action, summary, data, undoable, undoes, redoes
+    )
 
 
 def entry_from_row(row: sqlite3.Row) -> EditEntry:
@@ -64,7 +67,16 @@ def entry_from_row(row: sqlite3.Row) -> EditEntry:
         data=json.loads(row["data_json"]),
         undoable=bool(row["undoable"]),
         undoes=row["undoes"],
+        redoes=row["redoes"],
     )
+
+
+def entry(conn: sqlite3.Connection, entry_id: int) -> EditEntry:
+    """The entry with id ``entry_id``."""
+    row = conn.execute("SELECT * FROM edit_log WHERE id = ?", (entry_id,)).fetchone()
+    if row is None:
+        raise ProjectError(f"the edit log has no entry {entry_id}")
+    return entry_from_row(row)
 
 
 def last_undoable(conn: sqlite3.Connection) -> EditEntry | None:
@@ -76,37 +88,94 @@ def last_undoable(conn: sqlite3.Connection) -> EditEntry | None:
     return entry_from_row(row) if row is not None else None
 
 
+def last_redoable(conn: sqlite3.Connection) -> EditEntry | None:
+    """The undo entry a redo reverses: the newest one not redone yet, provided it came
+    after the newest fresh edit (a fresh edit clears the redo stack)."""
+    row = conn.execute(
+        "SELECT * FROM edit_log WHERE undoes IS NOT NULL "
+        "AND id > (SELECT COALESCE(MAX(id), 0) FROM edit_log "
+        "          WHERE undoable = 1 AND redoes IS NULL) "
+        "AND id NOT IN (SELECT redoes FROM edit_log WHERE redoes IS NOT NULL) "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return entry_from_row(row) if row is not None else None
+
+
+def touched_images(conn: sqlite3.Connection, item: EditEntry) -> frozenset[int]:
+    """Ids of the images whose landmarks, status, spacing or path ``item`` changed."""
+    if item.undoes is not None:
+        return touched_images(conn, entry(conn, item.undoes))
+    data = item.data
+    if item.action == "edit":
+        changes = data.get("landmarks", []) + data.get("status", [])
+        return frozenset(ch["image"] for ch in changes)
+    if item.action == "template":
+        return frozenset(i for i in (data["before"], data["after"]) if i is not None)
+    if item.action in ("spacing", "relocate"):
+        return frozenset({data["image"]})
+    if item.action == "add_images":
+        return frozenset(img["id"] for img in data["images"])
+    return frozenset()
+
+
 def apply(conn: sqlite3.Connection, action: str, data: dict[str, Any], side: str) -> None:
     """Write the ``side`` ("before" or "after") of an entry's changes to the tables."""
-    if action == "edit":
-        for ch in data.get("landmarks", []):
-            write_point(conn, ch["image"], ch["index"], ch[side])
-        for ch in data.get("status", []):
-            conn.execute("UPDATE images SET status = ? WHERE id = ?", (ch[side], ch["image"]))
-    elif action == "template":
-        conn.execute("UPDATE project SET template_image_id = ? WHERE id = 1", (data[side],))
-    elif action == "spacing":
-        row_mm, col_mm = data[side] if data[side] is not None else (None, None)
-        conn.execute(
-            "UPDATE images SET user_row_mm = ?, user_col_mm = ? WHERE id = ?",
-            (row_mm, col_mm, data["image"]),
-        )
-    elif action == "relocate":
-        conn.execute("UPDATE images SET path = ? WHERE id = ?", (data[side], data["image"]))
-    elif action == "add_images":
-        if side == "after":
-            cols = ", ".join(IMAGE_COLUMNS)
-            marks = ", ".join("?" for _ in IMAGE_COLUMNS)
-            conn.executemany(
-                f"INSERT INTO images ({cols}) VALUES ({marks})",
-                [tuple(img[c] for c in IMAGE_COLUMNS) for img in data["images"]],
-            )
-        else:
-            conn.executemany(
-                "DELETE FROM images WHERE id = ?", [(img["id"],) for img in data["images"]]
-            )
-    else:
+    write = ACTIONS.get(action)
+    if write is None:
         raise ProjectError(f"edit log entry of kind '{action}' cannot be applied")
+    write(conn, data, side)
+
+
+def _apply_edit(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
+    for ch in data.get("landmarks", []):
+        write_point(conn, ch["image"], ch["index"], ch[side])
+    for ch in data.get("status", []):
+        conn.execute("UPDATE images SET status = ? WHERE id = ?", (ch[side], ch["image"]))
+
+
+def _apply_template(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
+    conn.execute("UPDATE project SET template_image_id = ? WHERE id = 1", (data[side],))
+
+
+def _apply_spacing(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
+    # A side is None or [row_mm, col_mm, source]; format-1 entries lack the source.
+    value = data[side] or [None, None]
+    row_mm, col_mm = value[:2]
+    source = value[2] if len(value) > 2 else None
+    conn.execute(
+        "UPDATE images SET user_row_mm = ?, user_col_mm = ?, user_spacing_source = ? "
+        "WHERE id = ?",
+        (row_mm, col_mm, source, data["image"]),
+    )
+
+
+def _apply_relocate(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
+    conn.execute("UPDATE images SET path = ? WHERE id = ?", (data[side], data["image"]))
+
+
+def _apply_add_images(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
+    if side == "after":
+        cols = ", ".join(IMAGE_COLUMNS)
+        marks = ", ".join("?" for _ in IMAGE_COLUMNS)
+        # .get: entries logged by format 1 lack the columns added since.
+        conn.executemany(
+            f"INSERT INTO images ({cols}) VALUES ({marks})",
+            [tuple(img.get(c) for c in IMAGE_COLUMNS) for img in data["images"]],
+        )
+    else:
+        conn.executemany(
+            "DELETE FROM images WHERE id = ?", [(img["id"],) for img in data["images"]]
+        )
+
+
+# Action -> function writing one side ("before" or "after") of such an entry.
+ACTIONS: dict[str, Callable[[sqlite3.Connection, dict[str, Any], str], None]] = {
+    "edit": _apply_edit,
+    "template": _apply_template,
+    "spacing": _apply_spacing,
+    "relocate": _apply_relocate,
+    "add_images": _apply_add_images,
+}
 
 
 def write_point(

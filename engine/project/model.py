@@ -146,7 +146,8 @@ class EditEntry:
     """One row of the append-only edit log.
 
     ``data`` holds the before/after values needed to undo the edit; ``undoes`` is the
-    id of the entry an undo reverted.
+    id of the entry an undo reverted; ``redoes`` the id of the undo entry a redo reversed
+    (a redo repeats the reverted entry's action and data).
     """
 
     id: int
@@ -156,6 +157,7 @@ class EditEntry:
     data: dict[str, Any]
     undoable: bool
     undoes: int | None
+    redoes: int | None = None
 
 
 @dataclass

@@ -58,7 +58,9 @@ def record_from_row(folder: Path, row: sqlite3.Row | Mapping[str, Any]) -> Image
             row["file_row_mm"], row["file_col_mm"], row["file_spacing_source"] or "file"
         )
     if row["user_row_mm"] is not None:
-        user_spacing = Spacing(row["user_row_mm"], row["user_col_mm"], "user")
+        # No source: set before format 2 recorded it, when spacings were only typed in.
+        source = row["user_spacing_source"] or "user"
+        user_spacing = Spacing(row["user_row_mm"], row["user_col_mm"], source)
     return ImageRecord(
         id=row["id"],
         path=resolve_path(folder, row["path"]),
@@ -153,6 +155,7 @@ def read_new_images(
             "file_spacing_source": spacing.source if spacing else None,
             "user_row_mm": None,
             "user_col_mm": None,
+            "user_spacing_source": None,
             "status": ReviewStatus.UNREVIEWED.value,
             "added": added_time,
         })

@@ -2,7 +2,8 @@
 
 Every mutating call is one committed transaction that also appends to the edit
 log, so a crash never loses an edit that returned and :meth:`Project.undo` can
-revert any user edit. Landmark indices are 0-based here (files use 1-based).
+revert any user edit (undo and redo: :mod:`engine.project.history`). Landmark
+indices are 0-based here (files use 1-based).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from engine.data.spacing import Spacing
 from engine.errors import ProjectError
 from engine.project import db as dbm
 from engine.project import editlog, registry
+from engine.project.history import HistoryMixin
 from engine.project.lock import ProjectLock
 from engine.project.model import (
     AddReport,
@@ -35,8 +37,11 @@ from engine.project.schema import LandmarkSchema, default_schema
 
 Point = tuple[float, float]
 
+# Where a user spacing came from: typed in, or measured on a ruler in the image.
+USER_SPACING_SOURCES = ("user", "calibration")
 
-class Project(RunsMixin):
+
+class Project(HistoryMixin, RunsMixin):
     """An open project. Create with :meth:`create` or :meth:`open`; close when done."""
 
     def __init__(self, folder: Path, db: dbm.Database, lock: ProjectLock | None) -> None:
@@ -183,10 +188,14 @@ class Project(RunsMixin):
         data = {"image": image_id, "before": rec.stored_path, "after": new}
         return self._edit("relocate", f"relocate {rec.name} to {path}", data)
 
-    def set_user_spacing(self, image_id: int, spacing: Spacing | Point | None) -> EditEntry:
+    def set_user_spacing(
+        self, image_id: int, spacing: Spacing | Point | None, source: str = "user"
+    ) -> EditEntry:
         """Set (``None``: clear) the pixel spacing in mm of an image whose file has none.
 
-        ``spacing`` is a :class:`Spacing` or ``(row_mm, col_mm)``.
+        ``spacing`` is a :class:`Spacing` or ``(row_mm, col_mm)``; ``source`` says how
+        it was found: ``"user"`` (typed) or ``"calibration"`` (a line of known length
+        drawn on the image, see ADR 0002).
         """
         rec = self.image(image_id)
         if rec.file_spacing is not None:
@@ -195,19 +204,25 @@ class Project(RunsMixin):
                 f"{rec.name} has pixel spacing from its file ({fs.row_mm} x {fs.col_mm} mm, "
                 f"{fs.source}); a user spacing applies only to images without one"
             )
+        if source not in USER_SPACING_SOURCES:
+            raise ProjectError(
+                f"unknown spacing source {source!r}; use one of: {', '.join(USER_SPACING_SOURCES)}"
+            )
         after = None
         if spacing is not None:
             row_mm, col_mm = (
                 (spacing.row_mm, spacing.col_mm) if isinstance(spacing, Spacing) else spacing
             )
             try:
-                Spacing(float(row_mm), float(col_mm), "user")
+                Spacing(float(row_mm), float(col_mm), source)
             except (ValueError, TypeError) as exc:
                 raise ProjectError(f"invalid pixel spacing for {rec.name}: {exc}") from None
-            after = [float(row_mm), float(col_mm)]
-        before = [rec.user_spacing.row_mm, rec.user_spacing.col_mm] if rec.user_spacing else None
+            after = [float(row_mm), float(col_mm), source]
+        us = rec.user_spacing
+        before = [us.row_mm, us.col_mm, us.source] if us else None
         data = {"image": image_id, "before": before, "after": after}
-        return self._edit("spacing", f"spacing of {rec.name}: {after or 'none'}", data)
+        text = f"{after[0]:g} x {after[1]:g} mm ({source})" if after else "none"
+        return self._edit("spacing", f"spacing of {rec.name}: {text}", data)
 
     # -- template, landmarks, review --------------------------------------------------
 
@@ -316,36 +331,6 @@ class Project(RunsMixin):
         for r in self._db.query("SELECT status, COUNT(*) FROM images GROUP BY status"):
             counts[ReviewStatus(r[0])] = r[1]
         return counts
-
-    # -- edit log ---------------------------------------------------------------------
-
-    def edit_log(self, limit: int | None = None) -> list[EditEntry]:
-        """Log entries, oldest first (the newest ``limit`` when given)."""
-        sql = "SELECT * FROM edit_log ORDER BY id DESC" + (" LIMIT ?" if limit else "")
-        rows = self._db.query(sql, (limit,) if limit else ())
-        return [editlog.entry_from_row(r) for r in reversed(rows)]
-
-    def undo(self) -> EditEntry | None:
-        """Revert the newest user edit not yet undone; returns the new ``undo`` entry.
-
-        The log keeps both the edit and the undo; ``None`` when there is nothing to undo.
-        """
-        with dbm.transaction(self._db, "undo the last edit") as conn:
-            target = editlog.last_undoable(conn)
-            if target is None:
-                return None
-            editlog.apply(conn, target.action, target.data, "before")
-            return editlog.append(
-                conn, "undo", f"undo: {target.summary}", {"action": target.action},
-                undoes=target.id,
-            )
-
-    def _edit(self, action: str, summary: str, data: Any) -> EditEntry:
-        # ``data`` may be a function of the open transaction (to read before-values).
-        with dbm.transaction(self._db, summary) as conn:
-            payload = data(conn) if callable(data) else data
-            editlog.apply(conn, action, payload, "after")
-            return editlog.append(conn, action, summary, payload)
 
     def _check_index(self, index: int) -> int:
         try:

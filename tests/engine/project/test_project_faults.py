@@ -168,17 +168,18 @@ def test_older_version_is_migrated_with_a_backup(
     img = project.images()[0].id
     project.set_landmark(img, 0, 3, 4, "corrected")
     project.close()
-    # Pretend this version of the app adds a format 2.
+    # Pretend this version of the app adds one more format.
+    old = dbm.SCHEMA_VERSION
     monkeypatch.setattr(dbm, "MIGRATIONS", [*dbm.MIGRATIONS, "ALTER TABLE images ADD note TEXT;"])
     monkeypatch.setattr(dbm, "SCHEMA_VERSION", len(dbm.MIGRATIONS))
-    with pytest.raises(ProjectError, match="older format 1; open it once for writing"):
+    with pytest.raises(ProjectError, match=f"older format {old}; open it once for writing"):
         Project.open(project.folder, read_only=True)
     with Project.open(project.folder) as proj:
-        assert proj._db.query("PRAGMA user_version")[0][0] == 2
+        assert proj._db.query("PRAGMA user_version")[0][0] == old + 1
         assert proj._db.query("SELECT note FROM images")[0][0] is None
         assert proj.landmarks(img)[0].x == 3
-    backup = sqlite3.connect(project.folder / "project.sqlite.v1.bak")
-    assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
+    backup = sqlite3.connect(project.folder / f"project.sqlite.v{old}.bak")
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == old
     backup.close()
 
 
