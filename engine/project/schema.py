@@ -4,7 +4,8 @@ A schema is stored inside each project (so a project never depends on a file
 that may change later) and shipped ones live in ``resources/schemas/*.json``:
 
     {"id": "...", "name": "...", "description": "...",
-     "landmarks": [{"name": "Sella", "abbreviation": "S", "color": "#e6194b"}, ...]}
+     "landmarks": [{"name": "Sella", "abbreviation": "S", "color": "#e6194b",
+                    "description": "Centre of the sella turcica"}, ...]}
 
 Only ``name`` is required per landmark; the order is the landmark order.
 """
@@ -28,11 +29,13 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 @dataclass(frozen=True)
 class LandmarkDef:
-    """One landmark: full name, optional short label and ``#rrggbb`` display colour."""
+    """One landmark: full name, optional short label, ``#rrggbb`` display colour and a
+    one-line description of where it lies (shown to the annotator)."""
 
     name: str
     abbreviation: str | None = None
     color: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,14 @@ class LandmarkSchema:
             if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
                 raise ProjectError(f"{where}: landmark {i} has no 'name' text")
             abbr, color = item.get("abbreviation"), item.get("color")
+            description = item.get("description")
             if abbr is not None and not isinstance(abbr, str):
                 raise ProjectError(f"{where}: landmark {i} abbreviation must be text")
             if color is not None and not isinstance(color, str):
                 raise ProjectError(f"{where}: landmark {i} color must be text like '#ff0000'")
-            defs.append(LandmarkDef(item["name"], abbr or None, color or None))
+            if description is not None and not isinstance(description, str):
+                raise ProjectError(f"{where}: landmark {i} description must be text")
+            defs.append(LandmarkDef(item["name"], abbr or None, color or None, description or None))
         name = data.get("name") or data.get("id") or "Custom schema"
         return cls(
             name=str(name),
@@ -106,6 +112,8 @@ class LandmarkSchema:
                 item["abbreviation"] = lm.abbreviation
             if lm.color:
                 item["color"] = lm.color
+            if lm.description:
+                item["description"] = lm.description
             landmarks.append(item)
         return {
             "id": self.id,
@@ -136,6 +144,11 @@ def _validate(schema: LandmarkSchema) -> None:
         if lm.abbreviation is not None and _bad_text(lm.abbreviation):
             raise ProjectError(
                 f"landmark {i} ({lm.name}) has an invalid abbreviation {lm.abbreviation!r}"
+            )
+        if lm.description is not None and _bad_text(lm.description):
+            raise ProjectError(
+                f"landmark {i} ({lm.name}) has an invalid description {lm.description!r}: "
+                "one line of text, without leading/trailing spaces"
             )
         if lm.color is not None and not _COLOR.match(lm.color):
             raise ProjectError(

@@ -15,12 +15,14 @@ N_CUSTOM = 37
 
 
 def custom_schema(n: int = N_CUSTOM) -> LandmarkSchema:
-    """A hand-like schema of ``n`` landmarks, some with abbreviations and colours."""
+    """A hand-like schema of ``n`` landmarks, some with abbreviations, colours, descriptions."""
     defs = tuple(
         LandmarkDef(
             f"Joint {i + 1} – ünïcødé, \"quoted\"" if i == 5 else f"Joint {i + 1}",
             abbreviation=f"J{i + 1}" if i % 2 == 0 else None,
             color=f"#{(i * 6151) % 0xFFFFFF:06x}" if i % 3 == 0 else None,
+            description=f"Centre of joint {i + 1}, where the two bones meet – «ü»"
+            if i % 4 == 0 else None,
         )
         for i in range(n)
     )

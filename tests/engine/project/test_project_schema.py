@@ -9,7 +9,13 @@ import pytest
 from project_helpers import N_CUSTOM, custom_schema
 
 from engine.errors import ProjectError
-from engine.project import LandmarkDef, LandmarkSchema, default_schema, load_schema
+from engine.project import (
+    LandmarkDef,
+    LandmarkSchema,
+    Project,
+    default_schema,
+    load_schema,
+)
 from engine.project.schema import shipped_schema_ids, shipped_schemas_dir
 
 ISBI_NAMES = (
@@ -34,6 +40,9 @@ def test_default_schema_is_isbi_19_in_order() -> None:
     assert all(colors) and len(set(colors)) == 19
     assert schema.label(0) == "S" and schema.index_of("a") == 4  # abbreviation, any case
     assert schema.index_of("articulare") == 18 and schema.index_of("nope") is None
+    descriptions = [lm.description for lm in schema.landmarks]
+    assert all(descriptions) and len(set(descriptions)) == 19
+    assert schema.landmarks[0].description == "Centre of the sella turcica (pituitary fossa)"
 
 
 def test_custom_schema_roundtrips_through_a_file(tmp_path: Path) -> None:
@@ -42,6 +51,14 @@ def test_custom_schema_roundtrips_through_a_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(schema.to_dict(), ensure_ascii=False), encoding="utf-8")
     loaded = load_schema(path)
     assert loaded == schema and len(loaded) == N_CUSTOM
+    assert loaded.landmarks[4].description == schema.landmarks[4].description is not None
+
+
+def test_descriptions_are_stored_in_the_project(tmp_path: Path) -> None:
+    Project.create(tmp_path / "p", schema=custom_schema()).close()
+    with Project.open(tmp_path / "p", read_only=True) as project:
+        assert project.schema == custom_schema()
+        assert project.schema.landmarks[0].description.startswith("Centre of joint 1")
 
 
 def test_schema_from_bare_names_and_strings() -> None:
@@ -58,6 +75,8 @@ def test_schema_from_bare_names_and_strings() -> None:
         ((LandmarkDef("a\nb"),), "invalid name"),
         ((LandmarkDef("a", color="red"),), "is not like '#ff8800'"),
         ((LandmarkDef("a", abbreviation=""),), "invalid abbreviation"),
+        ((LandmarkDef("a", description="two\nlines"),), "invalid description"),
+        ((LandmarkDef("a", description=" padded"),), "invalid description"),
     ],
 )
 def test_invalid_schemas_are_refused(landmarks: tuple[LandmarkDef, ...], message: str) -> None:
@@ -77,6 +96,9 @@ def test_malformed_schema_file(tmp_path: Path) -> None:
         load_schema(path)
     path.write_text('{"landmarks": [{"abbreviation": "x"}]}', encoding="utf-8")
     with pytest.raises(ProjectError, match="landmark 1 has no 'name'"):
+        load_schema(path)
+    path.write_text('{"landmarks": [{"name": "x", "description": 3}]}', encoding="utf-8")
+    with pytest.raises(ProjectError, match="landmark 1 description must be text"):
         load_schema(path)
 
 
