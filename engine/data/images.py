@@ -50,6 +50,21 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
     oversized or unsupported files.
     """
     path = Path(path)
+    header = read_checked_header(path, max_pixels)
+    spacing: Spacing | None = None
+    if header.format == "dicom":
+        from engine.data.dicom import read_dicom
+
+        pixels, spacing = read_dicom(path)
+    else:
+        pixels = _to_unit_grey(path, decode_raster(path, header), header)
+    return LoadedImage(
+        pixels=pixels, width=header.width, height=header.height, spacing=spacing, path=path
+    )
+
+
+def read_checked_header(path: Path, max_pixels: int) -> ImageHeader:
+    """The header of ``path``; images over ``max_pixels`` are refused before any decoding."""
     header = read_header(path)
     n_pixels = header.width * header.height
     if n_pixels > max_pixels:
@@ -58,16 +73,7 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
             f"over the limit of {max_pixels:,} pixels ({max_pixels / 1e6:.1f} megapixels); "
             "downscale it before loading"
         )
-    spacing: Spacing | None = None
-    if header.format == "dicom":
-        from engine.data.dicom import read_dicom
-
-        pixels, spacing = read_dicom(path)
-    else:
-        pixels = _decode_raster(path, header)
-    return LoadedImage(
-        pixels=pixels, width=header.width, height=header.height, spacing=spacing, path=path
-    )
+    return header
 
 
 def is_image_file(path: str | os.PathLike[str]) -> bool:
@@ -120,7 +126,13 @@ def _natural_key(path: Path) -> tuple[list[str | int], str]:
     return parts, path.name
 
 
-def _decode_raster(path: Path, header: ImageHeader) -> np.ndarray:
+def decode_raster(
+    path: Path, header: ImageHeader, flags: int = cv2.IMREAD_UNCHANGED, reduction: int = 1
+) -> np.ndarray:
+    """Decode a non-DICOM image with OpenCV ``flags``, unconverted, checked against ``header``.
+
+    ``reduction`` is the factor an ``IMREAD_REDUCED_*`` flag shrinks each side by.
+    """
     fmt = _FORMAT_NAMES.get(header.format, header.format)
     try:
         # np.fromfile + imdecode instead of cv2.imread: imread cannot open
@@ -135,25 +147,42 @@ def _decode_raster(path: Path, header: ImageHeader) -> np.ndarray:
             f"{path} is a truncated JPEG (no end-of-image marker); re-export or re-copy it"
         )
     try:
-        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+        img = cv2.imdecode(data, flags)
     except cv2.error as exc:
         raise ImageReadError(f"{path} could not be decoded as {fmt}: {exc}") from exc
     if img is None:
         raise ImageReadError(
             f"{path} could not be decoded as {fmt}; the file is truncated or corrupt"
         )
-    if img.shape[:2] != (header.height, header.width):
+    expected = (-(-header.height // reduction), -(-header.width // reduction))  # ceil
+    if img.shape[:2] != expected:
         raise ImageReadError(
             f"{path}: decoded size {img.shape[1]}x{img.shape[0]} differs from the header's "
             f"{header.width}x{header.height}; the file is corrupt"
         )
-    return _to_unit_grey(path, img, header)
+    return img
 
 
 def _jpeg_has_end(data: np.ndarray, scan_offset: int) -> bool:
     # Entropy-coded data escapes 0xFF as FF00, so FFD9 after the first scan can
     # only be EOI. An EOI before the scan belongs to an embedded EXIF thumbnail.
     return data[scan_offset:].tobytes().find(b"\xff\xd9") != -1
+
+
+def native_grey(path: Path, img: np.ndarray) -> np.ndarray:
+    """Grey float32 in the stored units from whatever ``IMREAD_UNCHANGED`` returned."""
+    grey = img.astype(np.float32)
+    if grey.ndim == 3:
+        channels = grey.shape[2]
+        if channels in (1, 2):  # grey, or grey + alpha
+            grey = grey[..., 0]
+        elif channels == 3:  # OpenCV order is BGR; palette images arrive expanded
+            grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
+        elif channels == 4:  # alpha is dropped, not composited: X-rays have no transparency
+            grey = cv2.cvtColor(grey, cv2.COLOR_BGRA2GRAY)
+        else:
+            raise ImageReadError(f"{path} has {channels} channels; expected grey, RGB or RGBA")
+    return grey
 
 
 def _to_unit_grey(path: Path, img: np.ndarray, header: ImageHeader) -> np.ndarray:
@@ -167,17 +196,7 @@ def _to_unit_grey(path: Path, img: np.ndarray, header: ImageHeader) -> np.ndarra
     exception: its header declares the precision, so 12-bit JPEG uses 4095.
     """
     dtype = img.dtype
-    grey = img.astype(np.float32)
-    if grey.ndim == 3:
-        channels = grey.shape[2]
-        if channels in (1, 2):  # grey, or grey + alpha
-            grey = grey[..., 0]
-        elif channels == 3:  # OpenCV order is BGR; palette images arrive expanded
-            grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
-        elif channels == 4:  # alpha is dropped, not composited: X-rays have no transparency
-            grey = cv2.cvtColor(grey, cv2.COLOR_BGRA2GRAY)
-        else:
-            raise ImageReadError(f"{path} has {channels} channels; expected grey, RGB or RGBA")
+    grey = native_grey(path, img)
     if dtype == np.uint8:
         grey /= 255.0
     elif dtype == np.uint16:
