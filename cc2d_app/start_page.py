@@ -89,6 +89,10 @@ def _mute(label: QLabel) -> None:
     label.setPalette(palette)
 
 
+# Font sizes go through style sheets: the app theme's "QWidget { font-size }" rule would
+# override QFont sizes, while a widget's own style sheet wins over the app's.
+
+
 class _ActionCard(QPushButton):
     """A big button: icon, bold title and a one-line hint, like a card."""
 
@@ -109,10 +113,7 @@ class _ActionCard(QPushButton):
         picture = QLabel()
         picture.setPixmap(qtawesome.icon(icon, color=ACCENT).pixmap(44, 44))
         heading = QLabel(title)
-        font = heading.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        heading.setFont(font)
+        heading.setStyleSheet("font-size: 12pt; font-weight: bold;")
         detail = QLabel(hint)
         detail.setWordWrap(True)
         _mute(detail)
@@ -199,15 +200,10 @@ class StartPage(QWidget):
         logo.setPixmap(qtawesome.icon("mdi6.crosshairs-gps", color=ACCENT).pixmap(56, 56))
         title = QLabel("CC2D landmark studio")
         title.setObjectName("startTitle")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 2.2)
-        font.setBold(True)
-        title.setFont(font)
+        title.setStyleSheet("font-size: 22pt; font-weight: bold;")
         steps = QLabel("Annotate one radiograph  →  train  →  review all")
         steps.setObjectName("startSteps")
-        font = steps.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        steps.setFont(font)
+        steps.setStyleSheet("font-size: 13pt;")
         blurb = QLabel(
             "Place the landmarks on a single radiograph. The model learns them from that one "
             "example and places them on every other radiograph of the folder; you check and "
@@ -243,10 +239,7 @@ class StartPage(QWidget):
     @staticmethod
     def _section_label(text: str) -> QLabel:
         label = QLabel(text)
-        font = label.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        label.setFont(font)
+        label.setStyleSheet("font-size: 12pt; font-weight: bold;")
         return label
 
     def _open_project(self) -> None:
