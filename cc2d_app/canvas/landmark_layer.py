@@ -1,0 +1,94 @@
+"""The landmarks on the canvas: the main window's points mirrored as scene items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsScene
+
+from cc2d_app.canvas.landmark_item import LandmarkItem, landmark_colour
+
+Point = tuple[float, float]
+
+
+class LandmarkLayer:
+    """Points, labels and names by landmark index, one item per placed point."""
+
+    def __init__(self, scene: QGraphicsScene) -> None:
+        self._scene = scene
+        self.items: dict[int, LandmarkItem] = {}
+        self.points: list[Point | None] = []
+        self._labels: list[str] = []
+        self._names: list[str] = []
+        self._selected: int | None = None
+
+    def set(
+        self,
+        points: Sequence[Point | None],
+        colours: Sequence[str],
+        labels: Sequence[str],
+        names: Sequence[str],
+        held: int | None,
+    ) -> None:
+        """Mirror the main window's landmarks; the ``held`` item (being dragged) keeps its
+        on-screen place."""
+        self.points = [None if p is None else (float(p[0]), float(p[1])) for p in points]
+        self._labels = list(labels)
+        self._names = list(names)
+        colours = list(colours)
+        gone = [i for i in self.items if i >= len(self.points) or self.points[i] is None]
+        for index in gone:
+            self._scene.removeItem(self.items.pop(index))
+        for index, point in enumerate(self.points):
+            if point is None:
+                continue
+            colour = landmark_colour(colours, index)
+            item = self.items.get(index)
+            if item is None:
+                item = LandmarkItem(index, colour, self.label(index))
+                self.items[index] = item
+                self._scene.addItem(item)
+            else:
+                item.set_colour(colour)
+                item.set_label(self.label(index))
+            item.set_selected(index == self._selected)
+            if index != held:
+                item.setPos(point[0], point[1])
+
+    def placed(self, index: int | None) -> bool:
+        return index is not None and index in self.items
+
+    def select(self, index: int | None) -> None:
+        self._selected = index
+        for i, item in self.items.items():
+            item.set_selected(i == index)
+
+    def selected(self) -> int | None:
+        return self._selected
+
+    def set_low_confidence(self, flags: Sequence[bool]) -> None:
+        for i, item in self.items.items():
+            item.set_low_confidence(i < len(flags) and bool(flags[i]))
+
+    def move(self, index: int, x: float, y: float) -> None:
+        """Show a move at once; the main window confirms it through ``set``."""
+        self.points[index] = (x, y)
+        self.items[index].setPos(x, y)
+
+    def label(self, index: int) -> str:
+        return self._labels[index] if index < len(self._labels) else str(index + 1)
+
+    def title(self, index: int) -> str:
+        """The label beside the cursor, e.g. "S — Sella"."""
+        label = self.label(index)
+        name = self._names[index] if index < len(self._names) else ""
+        return f"{label} — {name}" if name and name != label else label
+
+    def marks(self) -> list[tuple[float, float, QColor]]:
+        """Where each item is drawn now (a dragged one included), for the loupe."""
+        return [(it.pos().x(), it.pos().y(), it.colour()) for it in self.items.values()]
+
+    def item_pos(self, index: int) -> QPointF:
+        return self.items[index].pos()
