@@ -18,6 +18,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -m "not slow"
 
 # Also the real-data quick profile (~15 min on 2 cores; skipped without ../shared).
