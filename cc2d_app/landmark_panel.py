@@ -116,8 +116,9 @@ class LandmarkPanel(QWidget):
             lm = self._schema.landmarks[active]
             what = self._description(active)
             verb = "Click to place" if landmarks[active] is None else "Click to move"
+            title = f"{lm.abbreviation} — {lm.name}" if lm.abbreviation else lm.name
             self.description.setText(
-                f"<b>{verb}: {self._schema.label(active)} — {lm.name}</b>"
+                f"<b>{verb}: {title}</b>"
                 + (f"<br>{what}" if what else ""))
         else:
             self.tree.clearSelection()
@@ -139,4 +140,4 @@ class LandmarkPanel(QWidget):
             self.train_hint.setText("The template is complete.")
 
     def _description(self, index: int) -> str:
-        return getattr(self._schema.landmarks[index], "description", None) or ""
+        return self._schema.landmarks[index].description or ""

@@ -58,7 +58,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._update_actions()
         self.resize(1400, 900)
-        self.settings.restore_window(self)
+        geometry, state = self.settings.window_geometry(), self.settings.window_state()
+        if geometry:
+            self.restoreGeometry(geometry)
+        if state:
+            self.restoreState(state)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -149,8 +153,11 @@ class MainWindow(QMainWindow):
     def _undo_redo(self, undo: str, redo: str) -> None:
         self.act_undo.setEnabled(bool(undo))
         self.act_redo.setEnabled(bool(redo))
+        # The menu names the step; the toolbar keeps its short label (iconText).
         self.act_undo.setText(f"&Undo {undo}" if undo else "&Undo")
         self.act_redo.setText(f"&Redo {redo}" if redo else "&Redo")
+        self.act_undo.setIconText("Undo")
+        self.act_redo.setIconText("Redo")
         self.act_undo.setToolTip(f"Undo: {undo}" if undo else "Nothing to undo")
         self.act_redo.setToolTip(f"Redo: {redo}" if redo else "Nothing to redo")
 
@@ -216,7 +223,7 @@ class MainWindow(QMainWindow):
     def _attach(self, session: ProjectSession) -> None:
         self.close_project()
         self.session = session
-        self.settings.add_recent(str(session.folder))
+        self.settings.add_recent_project(session.folder)
         session.failed.connect(lambda title, exc: show_error(self, title, exc))
         session.undoRedoChanged.connect(self._undo_redo)
         session.saved.connect(self._saved)
@@ -344,6 +351,6 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.save_window(self)
+        self.settings.save_window(self.saveGeometry(), self.saveState())
         self.close_project()
         event.accept()

@@ -1,0 +1,1 @@
+"""Reading radiographs and landmark files: formats, headers, spacing, grids, phantoms."""
