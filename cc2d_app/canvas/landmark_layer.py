@@ -23,6 +23,7 @@ class LandmarkLayer:
         self._labels: list[str] = []
         self._names: list[str] = []
         self._selected: int | None = None
+        self._low_confidence: list[bool] = []
 
     def set(
         self,
@@ -54,6 +55,7 @@ class LandmarkLayer:
                 item.set_colour(colour)
                 item.set_label(self.label(index))
             item.set_selected(index == self._selected)
+            item.set_low_confidence(self._is_low(index))
             if index != held:
                 item.setPos(point[0], point[1])
 
@@ -69,8 +71,13 @@ class LandmarkLayer:
         return self._selected
 
     def set_low_confidence(self, flags: Sequence[bool]) -> None:
+        """Dashed rings by index; kept for items placed later."""
+        self._low_confidence = [bool(f) for f in flags]
         for i, item in self.items.items():
-            item.set_low_confidence(i < len(flags) and bool(flags[i]))
+            item.set_low_confidence(self._is_low(i))
+
+    def _is_low(self, index: int) -> bool:
+        return index < len(self._low_confidence) and self._low_confidence[index]
 
     def move(self, index: int, x: float, y: float) -> None:
         """Show a move at once; the main window confirms it through ``set``."""

@@ -3,7 +3,7 @@
 Every signal and method speaks image pixel coordinates (origin at the centre of the top-left
 pixel); the main window owns the landmark data and answers the requests by calling
 ``set_landmarks`` back. Scene coordinates equal image coordinates. Mouse gestures live in
-:mod:`cc2d_app.canvas.gestures`.
+:mod:`cc2d_app.canvas.gestures`, keys in :mod:`cc2d_app.canvas.keys`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QPainter, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
-from cc2d_app.canvas.geometry import centre_after_zoom, fit_scale, inside_image, nudge, zoom_about
+from cc2d_app.canvas.geometry import centre_after_zoom, fit_scale, inside_image, zoom_about
 from cc2d_app.canvas.gestures import GestureHandling
 from cc2d_app.canvas.image_layer import ImageLayer
+from cc2d_app.canvas.keys import KeyHandling
 from cc2d_app.canvas.landmark_layer import LandmarkLayer
 from cc2d_app.canvas.loupe import Loupe, loupe_magnification
 from cc2d_app.canvas.overlays import CalibrationLine, CursorLabel, paint_scale_bar, scale_bar_text
@@ -26,15 +27,9 @@ from cc2d_app.canvas.overlays import CalibrationLine, CursorLabel, paint_scale_b
 MIN_ZOOM = 0.02
 MAX_ZOOM = 40.0
 WHEEL_FACTOR = 1.25  # per notch (angleDelta 120)
-ARROWS = {
-    Qt.Key.Key_Left: (-1, 0),
-    Qt.Key.Key_Right: (1, 0),
-    Qt.Key.Key_Up: (0, -1),
-    Qt.Key.Key_Down: (0, 1),
-}
 
 
-class ImageCanvas(GestureHandling, QGraphicsView):
+class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
     placeRequested = Signal(int, float, float)  # noqa: N815 (Qt naming)
     moveRequested = Signal(int, float, float)  # noqa: N815
     clearRequested = Signal(int)  # noqa: N815
@@ -111,7 +106,10 @@ class ImageCanvas(GestureHandling, QGraphicsView):
     ) -> None:
         """One item per placed point, updated in place; a landmark being dragged stays
         under the mouse until release."""
-        self._landmarks.set(points, colors, labels, names, held=self._dragged_index())
+        dragged = self._dragged_index()
+        self._landmarks.set(points, colors, labels, names, held=dragged)
+        if dragged is not None and not self._landmarks.placed(dragged):
+            self._cancel_gesture()  # the landmark being dragged was cleared meanwhile
         self._update_hover()
 
     def set_active(self, index: int | None) -> None:
@@ -239,55 +237,6 @@ class ImageCanvas(GestureHandling, QGraphicsView):
         self.zoom_by(WHEEL_FACTOR**notches, event.position())
         self._hover(event.position())
         event.accept()
-
-    # ---------------------------------------------------------------------------- keys
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        key = event.key()
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        shift = mods == Qt.KeyboardModifier.ShiftModifier
-        plain = mods == Qt.KeyboardModifier.NoModifier
-        has_image = self._image.values is not None
-        if key == Qt.Key.Key_Space and plain:
-            if not event.isAutoRepeat():
-                self._set_space_held(True)
-        elif key == Qt.Key.Key_F and plain and has_image:
-            self.fit()
-        elif key == Qt.Key.Key_1 and plain and has_image:
-            self.zoom_1to1()
-        elif key == Qt.Key.Key_Escape and self._mode == "calibrate":
-            self.set_mode("annotate")
-        elif key in ARROWS and (plain or shift) and self._can_edit_selected():
-            self._nudge(*ARROWS[key], big=shift)
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._can_edit_selected():
-            self.clearRequested.emit(self._landmarks.selected())
-        else:
-            # Not ours: the main window's shortcuts (PageUp, Ctrl+Z, ...) must see it.
-            event.ignore()
-            return
-        event.accept()
-
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._set_space_held(False)
-            event.accept()
-            return
-        event.ignore()
-
-    def _can_edit_selected(self) -> bool:
-        return self._landmarks.placed(self._landmarks.selected()) and self._gesture is None
-
-    def _nudge(self, dx: int, dy: int, *, big: bool) -> None:
-        index = self._landmarks.selected()
-        x0, y0 = self._landmarks.points[index]
-        x, y = nudge(x0, y0, dx, dy, big, *self._image.size)
-        if (x, y) != (x0, y0):
-            self._landmarks.move(index, x, y)
-            self.moveRequested.emit(index, x, y)
-            self._update_hover()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt override)
-        self._set_space_held(False)
-        super().focusOutEvent(event)
 
     # ----------------------------------------------------------------- hover, overlays
     def _hover(self, pos: QPointF | None) -> None:

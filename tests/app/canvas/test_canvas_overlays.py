@@ -66,6 +66,13 @@ def test_selected_and_low_confidence_rings_are_drawn_differently(canvas):
     assert plain != selected and plain != dashed and selected != dashed
     canvas.set_low_confidence([])
     assert patch(canvas, 100, 60) == plain
+    # The flag sticks to the index, also for a landmark placed afterwards.
+    canvas.set_landmarks([], [], [], [])
+    canvas.set_low_confidence([False, True])
+    canvas.set_landmarks([None, (100.0, 60.0)], [], ["S", "S"], [])
+    placed_later = patch(canvas, 100, 60)
+    canvas.set_low_confidence([])
+    assert patch(canvas, 100, 60) != placed_later
 
 
 def test_loupe_and_name_follow_the_cursor_while_placing(canvas):
@@ -134,6 +141,23 @@ def test_loupe_magnifies_the_pixel_under_the_crosshair(make_canvas):
     assert loupe.pixelColor(round(px + 2 * m), round(py + 2 * m)).value() < 60
     assert loupe.pixelColor(round(px - 2 * m), round(py + 2 * m)).value() < 60
 
+
+def test_image_pixels_are_centred_on_integer_coordinates(make_canvas):
+    view = make_canvas(200, 300)
+    values = np.zeros((200, 300), np.float32)
+    values[80, 120] = 1000.0
+    view.set_image(values, keep_view=True)
+    view.set_window(500.0, 1000.0, False)
+    wheel(view, view.image_to_viewport(120, 80), 10)
+    assert view.zoom() > 15
+    shot = view.grab().toImage()
+
+    def value(x, y):
+        return shot.pixelColor(view.image_to_viewport(x, y).toPoint()).value()
+
+    assert value(120, 80) > 200
+    assert value(119.6, 79.6) > 200 and value(120.4, 80.4) > 200
+    assert value(119.3, 80) < 50 and value(120.7, 80) < 50 and value(120, 80.7) < 50
 
 
 def test_scale_bar_with_a_spacing(canvas):

@@ -146,6 +146,20 @@ def test_drag_emits_one_move_with_the_final_position(canvas):
     assert (x, y) == pytest.approx((120, 75), abs=0.5)
 
 
+def test_a_drag_ends_quietly_when_its_landmark_is_cleared_meanwhile(canvas):
+    place_two(canvas)
+    moves = recorder(canvas.moveRequested)
+    vp, start = canvas.viewport(), at(canvas, 140, 90)
+    QTest.mousePress(vp, LEFT, NO_MODS, start)
+    QTest.mouseMove(vp, start + QPoint(20, 20))
+    canvas.set_landmarks([(100.0, 60.0)], [], ["S"], [])
+    QTest.mouseMove(vp, start + QPoint(30, 20))
+    QTest.mouseRelease(vp, LEFT, NO_MODS, start + QPoint(30, 20))
+    assert moves == []
+    drag(canvas, at(canvas, 100, 60), at(canvas, 90, 50))
+    assert len(moves) == 1 and moves[0][0] == 0
+
+
 def test_press_and_release_on_a_landmark_selects_without_moving(canvas):
     place_two(canvas)
     moves, picked = recorder(canvas.moveRequested), recorder(canvas.landmarkPicked)
@@ -207,6 +221,26 @@ def test_keys_the_canvas_does_not_handle_reach_the_parent(qtbot, make_canvas):
     QTest.keyClick(view, Qt.Key.Key_F)  # the canvas's own
     keys = [k for k, _ in parent.keys if k != Qt.Key.Key_Control]  # QTest presses Ctrl too
     assert keys == [Qt.Key.Key_PageDown, Qt.Key.Key_Z, Qt.Key.Key_Right]
+
+
+def test_canvas_keys_win_over_main_window_shortcuts_and_others_pass(qtbot, canvas):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    fired = []
+    for key in ("Delete", "PgDown"):
+        action = QAction(key, canvas.window())
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(lambda _=False, key=key: fired.append(key))
+        canvas.window().addAction(action)
+    cleared = recorder(canvas.clearRequested)
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)  # nothing selected: the shortcut's
+    place_two(canvas)
+    click(canvas, at(canvas, 100, 60))
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)  # a landmark selected: the canvas's
+    QTest.keyClick(canvas, Qt.Key.Key_PageDown)
+    assert cleared == [(0,)]
+    assert fired == ["Delete", "PgDown"]
 
 
 def test_right_drag_changes_the_window(canvas):
