@@ -30,6 +30,8 @@ WHEEL_FACTOR = 1.25  # per notch (angleDelta 120)
 
 
 class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
+    """Shows one radiograph and asks, through its signals, for landmark changes."""
+
     placeRequested = Signal(int, float, float)  # noqa: N815 (Qt naming)
     moveRequested = Signal(int, float, float)  # noqa: N815
     clearRequested = Signal(int)  # noqa: N815

@@ -1,6 +1,8 @@
 """Pure canvas arithmetic; no Qt."""
 
 import math
+import subprocess
+import sys
 
 import pytest
 
@@ -105,3 +107,11 @@ def test_image_bounds():
     assert not inside_image(-0.6, 10, 300, 200)
     assert not inside_image(10, 199.6, 300, 200)
     assert clamp_to_image(-3.0, 250.0, 300, 200) == (-0.5, 199.5)
+
+
+def test_geometry_needs_no_qt():
+    code = (
+        "import sys, cc2d_app.canvas.geometry; "
+        "sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
