@@ -28,7 +28,6 @@ from engine.project import (
 )
 from engine.project.editlog import now
 
-
 # The first chunk is one image so the user can start on it at once; later chunks are
 # bigger so a folder of hundreds of images is a handful of writes.
 ADD_CHUNKS = (1, 8, 32)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from canvas_events import at, click, drag, wheel
+from gestures import at, click, drag, wheel
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication

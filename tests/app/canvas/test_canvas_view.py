@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from canvas_events import LEFT, NO_MODS, at, click, drag, wheel
+from gestures import LEFT, NO_MODS, at, click, drag, wheel
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 

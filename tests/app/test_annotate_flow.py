@@ -1,0 +1,164 @@
+"""The template flow as a user drives it: new project → place → drag → nudge → undo/redo →
+quit → reopen; coordinates checked in the project store, in original-image pixels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gestures import at, click, drag, wheel
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QRadioButton
+
+from cc2d_app.main_window import MainWindow
+from cc2d_app.new_project_dialog import NewProjectDialog
+from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.project import Project
+
+LEFT = Qt.MouseButton.LeftButton
+CTRL = Qt.KeyboardModifier.ControlModifier
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+NAMES = ("A, Alpha", "B, Beta", "C, Gamma", "D, Delta")
+
+
+@pytest.fixture()
+def rays(tmp_path) -> tuple[Path, np.ndarray]:
+    # Non-square, and the sizes differ between images (size_jitter).
+    _paths, table = write_phantom_dataset(
+        tmp_path / "rays", 3, PhantomSpec(n_landmarks=4, width=150, height=230,
+                                          size_jitter=0.1), seed=5)
+    return tmp_path / "rays", table.points["phantom_000.png"]
+
+
+def open_window(qtbot) -> MainWindow:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1300, 850)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # shortcuts need the active window
+    return window
+
+
+def button(parent, starts: str) -> QPushButton:
+    return next(b for b in parent.findChildren(QPushButton) if b.text().strip().startswith(starts))
+
+
+def create_project(qtbot, window: MainWindow, images: Path) -> None:
+    qtbot.mouseClick(window.start.findChild(QPushButton, "newProjectButton"), LEFT)
+    dialog = window.findChild(NewProjectDialog)
+    qtbot.waitExposed(dialog)
+    field = dialog.findChild(QLineEdit, "imagesFolder")
+    qtbot.mouseClick(field, LEFT)
+    qtbot.keyClicks(field, str(images))
+    custom = next(r for r in dialog.findChildren(QRadioButton) if r.text() == "Custom list")
+    qtbot.mouseClick(custom, LEFT, pos=QPoint(8, custom.height() // 2))
+    editor = dialog.findChild(QPlainTextEdit, "customLandmarks")
+    qtbot.mouseClick(editor.viewport(), LEFT)
+    for line in NAMES:
+        qtbot.keyClicks(editor, line)
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    create = button(dialog, "Create project")
+    qtbot.waitUntil(create.isEnabled)
+    qtbot.mouseClick(create, LEFT)
+    qtbot.waitUntil(lambda: window.session is not None
+                    and len(window.session.images()) == 3 and window.progress.isHidden(),
+                    timeout=20000)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
+def wait_for_image(qtbot, window: MainWindow) -> None:
+    rec = window.session.image(window.workspace.current_id)
+    qtbot.waitUntil(lambda: window.workspace.canvas.image_size() == (rec.width, rec.height),
+                    timeout=10000)
+
+
+def stored(project_dir: Path, image_id: int) -> list[tuple[float, float] | None]:
+    with Project.open(project_dir, read_only=True) as project:
+        return [(p.x, p.y) if p else None for p in project.landmarks(image_id)]
+
+
+def log_length(project_dir: Path) -> int:
+    with Project.open(project_dir, read_only=True) as project:
+        return len(project.edit_log())
+
+
+def near(a, b, tol=0.5) -> bool:
+    return a is not None and abs(a[0] - b[0]) <= tol and abs(a[1] - b[1]) <= tol
+
+
+def test_annotate_the_template_and_reopen(qtbot, rays):
+    images, truth = rays
+    window = open_window(qtbot)
+    create_project(qtbot, window, images)
+    project_dir = window.session.folder
+    canvas = window.workspace.canvas
+    wait_for_image(qtbot, window)
+    template = window.workspace.current_id
+    QTest.keyClick(canvas, Qt.Key.Key_T, CTRL)  # Image ▸ Set as template
+    assert window.session.template_id() == template
+    train = button(window.workspace.landmarks, "Train")
+    assert not train.isEnabled()
+
+    # Two landmarks at the fitted zoom, two after zooming in and panning.
+    expected = {}
+    for i in (0, 1):
+        click(canvas, at(canvas, *truth[i]))
+        expected[i] = canvas.viewport_to_image(at(canvas, *truth[i]))
+    wheel(canvas, at(canvas, *truth[2]), 3)
+    drag(canvas, QPoint(300, 300), QPoint(260, 330), button=Qt.MouseButton.MiddleButton)
+    assert canvas.zoom() > 1.9
+    for i in (2, 3):
+        click(canvas, at(canvas, *truth[i]))
+        expected[i] = canvas.viewport_to_image(at(canvas, *truth[i]))
+    points = stored(project_dir, template)
+    for i in range(4):
+        assert near(points[i], truth[i]), (i, points[i], truth[i])
+        assert near(points[i], expected[i], 1e-6)
+    assert train.isEnabled() and window.act_train.isEnabled()
+
+    # Drag landmark 3 (one edit, on release), nudge landmark 2 right ×2 and down ×10.
+    QTest.keyClick(canvas, Qt.Key.Key_F)
+    target = (truth[3][0] - 12, truth[3][1] + 8)
+    entries_before = log_length(project_dir)
+    drag(canvas, at(canvas, *truth[3]), at(canvas, *target))
+    assert log_length(project_dir) == entries_before + 1  # one edit for the whole drag
+    # The point keeps its offset from the cursor: it moves by the mouse's displacement.
+    start, end = (canvas.viewport_to_image(at(canvas, *p)) for p in (truth[3], target))
+    dragged = (points[3][0] + end[0] - start[0], points[3][1] + end[1] - start[1])
+    assert near(stored(project_dir, template)[3], dragged, 1e-6)
+    click(canvas, at(canvas, *points[2]))  # selects it (within the hit radius)
+    QTest.keyClick(canvas, Qt.Key.Key_Right)
+    QTest.keyClick(canvas, Qt.Key.Key_Right)
+    QTest.keyClick(canvas, Qt.Key.Key_Down, SHIFT)
+    nudged = (points[2][0] + 2, points[2][1] + 10)
+    assert near(stored(project_dir, template)[2], nudged, 1e-6)
+
+    # Undo the Shift+Down, redo it, undo it again: 2 px right remain.
+    QTest.keyClick(canvas, Qt.Key.Key_Z, CTRL)
+    assert near(stored(project_dir, template)[2], (nudged[0], nudged[1] - 10), 1e-6)
+    QTest.keyClick(canvas, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert near(stored(project_dir, template)[2], nudged, 1e-6)
+    QTest.keyClick(canvas, Qt.Key.Key_Z, CTRL)
+    final = stored(project_dir, template)
+
+    window.close()
+    assert window.session is None
+
+    # Reopen from the start page's recent list, as a user would.
+    again = open_window(qtbot)
+    recent = again.start.findChild(QListWidget)
+    assert recent.count() >= 1
+    recent.setFocus()
+    QTest.keyClick(recent, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: again.session is not None)
+    assert again.session.folder == project_dir
+    assert again.session.template_id() == template
+    assert [(p.x, p.y) for p in again.session.landmarks(template)] == final
+    assert near(final[2], (nudged[0], nudged[1] - 10), 1e-6)
+    assert near(final[3], dragged, 1e-6)
+    again.close()
