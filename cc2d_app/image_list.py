@@ -51,8 +51,18 @@ class ImageListModel(QAbstractListModel):
         self.reload()
 
     def reload(self) -> None:
+        if self._session.closed:
+            return
         self.beginResetModel()
         self._ids = [r.id for r in self._session.images()]
+        self._states.clear()
+        self._icons.clear()
+        self.endResetModel()
+
+    def detach(self) -> None:
+        """Forget every image: the session is about to close, late signals must find none."""
+        self.beginResetModel()
+        self._ids = []
         self._states.clear()
         self._icons.clear()
         self.endResetModel()
@@ -182,6 +192,8 @@ class ImageListPanel(QWidget):
         self.view.setIconSize(ICON_SIZE)
         self.view.setUniformItemSizes(True)
         self.view.setSpacing(2)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.count = QLabel()
         self.count.setObjectName("muted")

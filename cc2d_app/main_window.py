@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
             task.cancel()
             task.wait()
         if self.workspace is not None:
-            self.workspace.loader.wait()
+            self.workspace.shutdown()
             self.stack.removeWidget(self.workspace)
             self.workspace.deleteLater()
             self.workspace = None

@@ -47,6 +47,7 @@ class ProjectSession(QObject):
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._project = project
+        self.closed = False
         self._images: list[ImageRecord] = project.images()
         self._by_id = {r.id: r for r in self._images}
 
@@ -61,6 +62,7 @@ class ProjectSession(QObject):
         return cls(Project.create(folder, schema))
 
     def close(self) -> None:
+        self.closed = True
         self._project.close()
 
     @property

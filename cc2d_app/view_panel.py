@@ -84,6 +84,7 @@ class ViewPanel(QWidget):
         layout.addSpacing(8)
         layout.addWidget(self.spacing)
         layout.addLayout(buttons)
+        layout.addStretch(1)
         self.show_spacing(None)
 
     def show_image(self, value_range: tuple[float, float], presets: Any) -> None:

@@ -88,6 +88,13 @@ class Workspace(QWidget):
         session.imagesChanged.connect(self._images_changed)
         self._images_changed()
 
+    def shutdown(self) -> None:
+        """Stop reading the session before it closes; queued decodes may still arrive."""
+        self.loader.wait()
+        self.images.model.detach()
+        self.current_id = None
+        self.canvas.set_image(None)
+
     # -- navigation -------------------------------------------------------------------
 
     def show_image(self, image_id: int) -> None:
@@ -129,6 +136,11 @@ class Workspace(QWidget):
     def _place(self, index: int, x: float, y: float) -> None:
         if self.current_id is None:
             return
+        if self.session.template_id() is None and self.session.set_template(self.current_id):
+            # The first image annotated is the template unless the user chose one.
+            name = self.session.image(self.current_id).name
+            self.messageText.emit(f"{name} is now the template (Image ▸ Set as template "
+                                  "changes it)")
         if self.session.place(self.current_id, index, x, y):
             self.active = next_unplaced(self.session.landmarks(self.current_id), index)
             self._refresh_landmarks()
@@ -189,7 +201,9 @@ class Workspace(QWidget):
     # -- the image on screen ------------------------------------------------------------
 
     def _display_ready(self, key: str, image: Any) -> None:
-        if self.current_id is None or key != str(self.session.image(self.current_id).path):
+        if self.current_id is None or self.session.closed:
+            return
+        if key != str(self.session.image(self.current_id).path):
             return
         same_size = self._display is not None and (
             (self._display.width, self._display.height) == (image.width, image.height))

@@ -1,0 +1,152 @@
+"""Render every screen of the app to docs/screenshots/ (PNG), driving it with real events.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/render.py [--isbi DIR]
+
+Uses real ISBI 2015 images from ``../shared/data/isbi2015`` (never copied: the project
+refers to them where they are) and the phantom demo. Works under Xvfb too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+OUT = Path(__file__).resolve().parent
+
+
+def pump(app, seconds: float = 0.3) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def wait_until(app, condition, timeout: float = 60.0) -> None:
+    end = time.time() + timeout
+    while not condition():
+        if time.time() > end:
+            raise TimeoutError("the app did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--isbi", default=str(REPO.parent / "shared" / "data" / "isbi2015"))
+    parser.add_argument("--template", default="125.jpg")
+    args = parser.parse_args()
+    isbi = Path(args.isbi)
+    if not (isbi / "images").is_dir():
+        print(f"no ISBI data at {isbi}; pass --isbi DIR", file=sys.stderr)
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="cc2d-shots-"))
+    os.environ["CC2D_SETTINGS_DIR"] = str(scratch / "settings")
+    sys.path.insert(0, str(REPO))
+
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
+
+    from cc2d_app.main_window import MainWindow
+    from cc2d_app.new_project_dialog import NewProjectDialog
+    from cc2d_app.session import ProjectSession
+    from cc2d_app.theme import apply_theme
+    from engine.data.landmarks import read_landmark_csv
+    from engine.project import default_schema
+
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    window = MainWindow()
+    window.resize(1440, 900)
+    window.show()
+    pump(app)
+
+    # A project over twelve real cephalograms, made as the app makes it.
+    names = [f"{i:03d}.jpg" for i in range(120, 132)]
+    project_dir = scratch / "isbi_cc2d"
+    ProjectSession.create(project_dir, default_schema()).close()
+    window.open_project(str(project_dir))
+    window.add_images([isbi / "images" / n for n in names])
+    wait_until(app, lambda: len(window.session.images()) == len(names)
+               and window.progress.isHidden())
+    window.close_project()
+    pump(app)
+    window.start.grab().save(str(OUT / "start_page.png"))
+
+    dialog = NewProjectDialog(window)
+    dialog.open()
+    field = dialog.findChild(QLineEdit, "imagesFolder")
+    QTest.keyClicks(field, str(isbi / "images"))
+    pump(app, 0.8)
+    dialog.grab().save(str(OUT / "new_project.png"))
+    dialog.reject()
+
+    window.open_project(str(project_dir))
+    ws = window.workspace
+    by_name = {r.name: r.id for r in window.session.images()}
+    ws.show_image(by_name[args.template])
+    canvas = ws.canvas
+    rec = window.session.image(by_name[args.template])
+    wait_until(app, lambda: canvas.image_size() == (rec.width, rec.height))
+    QTest.keyClick(canvas, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    truth = read_landmark_csv(isbi / "landmarks.csv").get(args.template)
+    for i in range(12):  # a template half done: the loupe and the next landmark's name
+        QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier,
+                         canvas.image_to_viewport(*truth[i]).toPoint())
+    pump(app)
+    ws.loader.wait()  # the thumbnails of the rows on screen
+    nxt = canvas.image_to_viewport(truth[12][0] - 25, truth[12][1] - 18)
+    canvas.viewport().setFocus()
+    move = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(nxt), canvas.viewport().mapToGlobal(
+        QPointF(nxt)), Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(canvas.viewport(), move)
+    pump(app)
+    window.grab().save(str(OUT / "annotate_loupe.png"))
+
+    for i in range(12, len(truth)):
+        QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier,
+                         canvas.image_to_viewport(*truth[i]).toPoint())
+    QApplication.sendEvent(canvas.viewport(), QEvent(QEvent.Type.Leave))
+    pump(app)
+    window.grab().save(str(OUT / "template_placed.png"))
+
+    # Calibration: a 40 mm line along the nasion–sella direction, then the length dialog.
+    window.act_calibrate.trigger()
+    a = canvas.image_to_viewport(*truth[0]).toPoint()
+    b = canvas.image_to_viewport(*truth[1]).toPoint()
+    QTest.mousePress(canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     a)
+    for k in range(1, 6):
+        QTest.mouseMove(canvas.viewport(), a + (b - a) * k / 5)
+    QTest.mouseRelease(canvas.viewport(), Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier, b)
+    pump(app)
+    window.grab().save(str(OUT / "calibration.png"))
+    for w in app.topLevelWidgets():
+        if w.isVisible() and w.windowTitle() == "Calibrate pixel size":
+            w.grab().save(str(OUT / "calibration_dialog.png"))
+            w.reject()
+    pump(app)
+
+    window.close_project()
+    QTest.mouseClick(window.start.findChild(QPushButton, "demoButton"), Qt.MouseButton.LeftButton)
+    wait_until(app, lambda: window.session is not None and window.session.name == "project")
+    wait_until(app, lambda: window.workspace.canvas.image_size() != (0, 0))
+    pump(app, 0.8)
+    window.grab().save(str(OUT / "demo.png"))
+    window.close()
+    print(f"screenshots in {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

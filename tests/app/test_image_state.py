@@ -1,0 +1,41 @@
+"""Image states for the list and the next landmark to place: plain functions."""
+
+from __future__ import annotations
+
+from cc2d_app.annotation_flow import next_unplaced
+from cc2d_app.image_state import ImageState, image_state
+from engine.project import ImageRecord, Landmark, LandmarkSource, ReviewStatus
+
+
+def record(image_id: int, status: ReviewStatus = ReviewStatus.UNREVIEWED) -> ImageRecord:
+    from pathlib import Path
+
+    return ImageRecord(image_id, Path(f"/x/{image_id}.png"), f"{image_id}.png", 10, 10, 1,
+                       "0" * 64, None, None, status, "now")
+
+
+def lm(source: LandmarkSource) -> Landmark:
+    return Landmark(1.0, 2.0, source)
+
+
+def test_states_in_order_of_precedence():
+    t = LandmarkSource.TEMPLATE
+    assert image_state(record(1), [lm(t), None], template_id=1) is ImageState.TEMPLATE
+    assert image_state(record(2), [None, None], 1) is ImageState.UNLABELED
+    assert image_state(record(2), [lm(LandmarkSource.CORRECTED), None], 1) is ImageState.LABELLED
+    assert image_state(record(2), [lm(LandmarkSource.PREDICTED), lm(LandmarkSource.CORRECTED)],
+                       1) is ImageState.PREDICTED
+    assert image_state(record(2, ReviewStatus.REVIEWED), [None], 1) is ImageState.REVIEWED
+    needs = record(2, ReviewStatus.NEEDS_ATTENTION)
+    assert image_state(needs, [lm(LandmarkSource.PREDICTED)], 1) is ImageState.NEEDS_REVIEW
+    # The template stays the template whatever its review status.
+    assert image_state(record(1, ReviewStatus.REVIEWED), [None], 1) is ImageState.TEMPLATE
+
+
+def test_next_unplaced_wraps_and_ends_with_none():
+    t = lm(LandmarkSource.TEMPLATE)
+    assert next_unplaced([None, None, None]) == 0
+    assert next_unplaced([t, None, None], after=0) == 1
+    assert next_unplaced([None, t, t], after=1) == 0  # wraps round
+    assert next_unplaced([t, t, None], after=2) == 2  # cleared one is next again
+    assert next_unplaced([t, t, t], after=0) is None
