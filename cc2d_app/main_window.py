@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
-from cc2d_app import start_page as start_page_module
+from cc2d_app import file_dialogs
 from cc2d_app.error_dialog import show_error
 from cc2d_app.new_project_dialog import NewProjectDialog
 from cc2d_app.session import ProjectSession
@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.add_images([spec.images_dir])
 
     def open_project_dialog(self) -> None:
-        folder = start_page_module.choose_directory(self, "Open a CC2D project",
+        folder = file_dialogs.choose_directory(self, "Open a CC2D project",
                                                     str(Path.home()))
         if folder:
             self.open_project(folder)
@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
     # -- images ---------------------------------------------------------------------------
 
     def add_images_dialog(self) -> None:
-        folder = start_page_module.choose_directory(self, "Add a folder of radiographs",
+        folder = file_dialogs.choose_directory(self, "Add a folder of radiographs",
                                                     str(Path.home()))
         if folder:
             self.add_images([folder])

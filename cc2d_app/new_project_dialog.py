@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cc2d_app import file_dialogs
 from cc2d_app.schema_editor import ERROR_STYLE, SchemaChooser
 from cc2d_app.settings import AppSettings
 from engine.data.images import list_images
@@ -42,11 +42,6 @@ class NewProjectSpec:
     images_dir: Path
     project_dir: Path
     schema: LandmarkSchema
-
-
-def choose_directory(parent: QWidget | None, title: str, start: str) -> str | None:
-    """Ask for an existing folder; None when cancelled. Tests replace this."""
-    return QFileDialog.getExistingDirectory(parent, title, start) or None
 
 
 def default_project_dir(images_dir: Path) -> Path:
@@ -137,7 +132,7 @@ class NewProjectDialog(QDialog):
 
     def _browse_images(self) -> None:
         start = self._settings.last_folder("images")
-        folder = choose_directory(self, "Folder of radiographs", start)
+        folder = file_dialogs.choose_directory(self, "Folder of radiographs", start)
         if folder:
             self._settings.set_last_folder("images", Path(folder).parent)
             self._images.setText(folder)
@@ -145,7 +140,7 @@ class NewProjectDialog(QDialog):
 
     def _browse_project(self) -> None:
         start = self._project.text().strip() or self._settings.last_folder("project")
-        folder = choose_directory(self, "Project folder", str(Path(start).parent))
+        folder = file_dialogs.choose_directory(self, "Project folder", str(Path(start).parent))
         if folder:
             self._project_dir_edited = True
             self._project.setText(folder)

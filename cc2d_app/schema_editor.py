@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QFileDialog,
     QGridLayout,
     QLabel,
     QListWidget,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cc2d_app import file_dialogs
 from engine.data.landmarks import read_landmark_csv
 from engine.errors import CC2DError, ProjectError
 from engine.project.schema import (
@@ -43,11 +43,6 @@ PALETTE = (
     "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075", "#a9a9a9",
 )
 ERROR_STYLE = "color: #e0443e;"  # readable on light and dark themes
-
-
-def choose_file(parent: QWidget | None, title: str, start: str, filters: str) -> str | None:
-    """Ask for an existing file; None when cancelled. Tests replace this."""
-    return QFileDialog.getOpenFileName(parent, title, start, filters)[0] or None
 
 
 def build_schema(defs: Iterable[LandmarkDef], name: str) -> LandmarkSchema:
@@ -235,7 +230,7 @@ class SchemaChooser(QWidget):
         layout.addWidget(radio)
 
     def _choose_csv(self) -> None:
-        path = choose_file(self, "Import landmarks from CSV", self._start_folder,
+        path = file_dialogs.choose_file(self, "Import landmarks from CSV", self._start_folder,
                            "CSV files (*.csv);;All files (*)")
         if path:
             self._csv_path = Path(path)

@@ -9,7 +9,6 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt,
 from PySide6.QtGui import QFont, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -23,18 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cc2d_app import file_dialogs
 from cc2d_app.settings import AppSettings
 
 CONTENT_MAX_WIDTH = 760
 ACCENT = "#3c78d8"
 _FOLDER_ROLE = Qt.ItemDataRole.UserRole
 _NAME_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def choose_directory(parent: QWidget | None, title: str, start: str) -> str | None:
-    """Ask for an existing folder; None when cancelled. Tests replace this (native dialogs
-    cannot be clicked offscreen)."""
-    return QFileDialog.getExistingDirectory(parent, title, start) or None
 
 
 class _RecentDelegate(QStyledItemDelegate):
@@ -244,7 +238,7 @@ class StartPage(QWidget):
 
     def _open_project(self) -> None:
         start = self._settings.last_folder("project")
-        folder = choose_directory(self, "Open project folder", start)
+        folder = file_dialogs.choose_directory(self, "Open project folder", start)
         if folder:
             self._settings.set_last_folder("project", Path(folder).parent)
             self.openProjectRequested.emit(folder)

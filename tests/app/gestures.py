@@ -42,3 +42,13 @@ def wheel(view, pos: QPointF, notches: int) -> None:
         False,
     )
     QApplication.sendEvent(vp, event)
+
+
+def show_active(qtbot, window, width: int = 1300, height: int = 850) -> None:
+    """Show ``window`` and wait until it is active: shortcuts only reach the active window."""
+    qtbot.addWidget(window)
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)

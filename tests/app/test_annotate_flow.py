@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gestures import at, click, drag, wheel
+from gestures import at, click, drag, show_active, wheel
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QRadioButton
@@ -34,12 +34,7 @@ def rays(tmp_path) -> tuple[Path, np.ndarray]:
 
 def open_window(qtbot) -> MainWindow:
     window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1300, 850)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)  # shortcuts need the active window
+    show_active(qtbot, window)
     return window
 
 

@@ -4,7 +4,7 @@ the status filter, window/level carried between images, and calibration."""
 from __future__ import annotations
 
 import pytest
-from gestures import at, click, drag
+from gestures import at, click, drag, show_active
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QDoubleSpinBox, QMessageBox, QPushButton
@@ -26,12 +26,7 @@ def demo_cache(tmp_path):
 def window(qtbot, monkeypatch, demo_cache):
     monkeypatch.setattr(AppSettings, "demo_dir", staticmethod(lambda: demo_cache / "demo"))
     w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
+    show_active(qtbot, w)
     qtbot.mouseClick(w.start.findChild(QPushButton, "demoButton"), LEFT)
     qtbot.waitUntil(lambda: w.session is not None, timeout=60000)
     yield w

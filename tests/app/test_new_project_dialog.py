@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
 )
 
-from cc2d_app import new_project_dialog, schema_editor
+from cc2d_app import file_dialogs
 from cc2d_app.new_project_dialog import NewProjectDialog
 from cc2d_app.schema_editor import PALETTE, parse_landmark_lines, read_schema_csv
 from engine.errors import CC2DError
@@ -160,7 +160,7 @@ def test_existing_project_folder_is_refused(qtbot, rays, tmp_path):
 
 
 def test_browse_for_images(qtbot, rays, monkeypatch):
-    monkeypatch.setattr(new_project_dialog, "choose_directory", lambda *a: str(rays))
+    monkeypatch.setattr(file_dialogs, "choose_directory", lambda *a: str(rays))
     dialog = _dialog(qtbot)
     qtbot.mouseClick(dialog.findChild(QPushButton, "imagesFolderBrowse"), LEFT)
     assert dialog.findChild(QLineEdit, "imagesFolder").text() == str(rays)
@@ -180,7 +180,7 @@ def test_shipped_isbi_schema_has_19_landmarks(qtbot, rays):
 
 
 def _import_csv(qtbot, dialog: QDialog, monkeypatch, path: Path) -> None:
-    monkeypatch.setattr(schema_editor, "choose_file", lambda *a: str(path))
+    monkeypatch.setattr(file_dialogs, "choose_file", lambda *a: str(path))
     _pick(qtbot, dialog, "Import from CSV")
     qtbot.mouseClick(_button(dialog, "Choose CSV file…"), LEFT)
 

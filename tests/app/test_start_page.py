@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QListWidget, QPushButton
 
-from cc2d_app import start_page
+from cc2d_app import file_dialogs
 from cc2d_app.settings import AppSettings
 from cc2d_app.start_page import StartPage
 
@@ -53,7 +53,7 @@ def test_open_project_button_asks_for_a_folder(qtbot, monkeypatch, tmp_path):
         asked.append(start)
         return str(tmp_path / "ceph_2023")
 
-    monkeypatch.setattr(start_page, "choose_directory", fake_choose)
+    monkeypatch.setattr(file_dialogs, "choose_directory", fake_choose)
     page = _page(qtbot)
     with qtbot.waitSignal(page.openProjectRequested, timeout=1000) as signal:
         _click(qtbot, page, "openProjectButton")
@@ -65,7 +65,7 @@ def test_open_project_button_asks_for_a_folder(qtbot, monkeypatch, tmp_path):
 
 
 def test_cancelled_open_emits_nothing(qtbot, monkeypatch):
-    monkeypatch.setattr(start_page, "choose_directory", lambda *args: None)
+    monkeypatch.setattr(file_dialogs, "choose_directory", lambda *args: None)
     page = _page(qtbot)
     with qtbot.assertNotEmitted(page.openProjectRequested):
         _click(qtbot, page, "openProjectButton")
