@@ -129,7 +129,8 @@ class LandmarkPanel(QWidget):
     def _update_train(self, missing: Sequence[int] | None) -> None:
         if missing is None:
             self.train.setEnabled(False)
-            self.train_hint.setText("Choose a template image first (Set as template).")
+            self.train_hint.setText("The first image you annotate becomes the template "
+                                    "(or choose one: Image ▸ Set as template).")
         elif missing:
             self.train.setEnabled(False)
             self.train_hint.setText(

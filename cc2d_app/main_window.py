@@ -36,6 +36,15 @@ from engine.errors import CC2DError
 APP_NAME = "CC2D landmark studio"
 
 
+def skipped_summary(skipped: list[Any], shown: int = 4) -> str:
+    """What was not added and why, the first few inline (the rest in the details)."""
+    lines = [f"{len(skipped)} file(s) were not added; every other image was:"]
+    lines += [f"• {s.path.name}: {s.reason}" for s in skipped[:shown]]
+    if len(skipped) > shown:
+        lines.append(f"… and {len(skipped) - shown} more (Show Details)")
+    return "\n".join(lines)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None) -> None:
         super().__init__()
@@ -128,7 +137,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.cursor_label = QLabel()
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
+        self.progress.setFixedWidth(280)
+        self.progress.setTextVisible(True)
         self.progress.setVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
@@ -268,10 +278,8 @@ class MainWindow(QMainWindow):
         def done(skipped: list[Any]) -> None:
             session.images_added()
             if skipped:
-                lines = "\n".join(f"{s.path.name}: {s.reason}" for s in skipped)
-                show_error(self, "Some files were not added",
-                           f"{len(skipped)} file(s) could not be added; the others were.",
-                           details=lines)
+                show_error(self, "Some files were not added", skipped_summary(skipped),
+                           details="\n".join(f"{s.path}: {s.reason}" for s in skipped))
 
         self._run(session.add_images_task(paths), "Reading images…", done,
                   "Could not add the images", on_progress=lambda _d, _t: session.images_added())
@@ -292,7 +300,7 @@ class MainWindow(QMainWindow):
         def progressed(done: int, total: int) -> None:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
-            self.progress.setFormat(f"{label} %v of %m")
+            self.progress.setFormat(f"{label.rstrip('…')} %v / %m")
             if on_progress is not None:
                 on_progress(done, total)
 

@@ -28,6 +28,18 @@ QTabWidget::pane { border: none; }
 QToolBar { spacing: 4px; padding: 3px; border-bottom: 1px solid #2b3038; }
 QStatusBar { border-top: 1px solid #2b3038; }
 QSplitter::handle { background: #2b3038; }
+QProgressBar { border: 1px solid #3b424e; border-radius: 4px; background: #22262c;
+               text-align: center; min-height: 18px; }
+QProgressBar::chunk { background: #2f6fb3; border-radius: 3px; }
+/* Fusion draws indicators from the palette, nearly invisible on dark grey. */
+QRadioButton::indicator, QCheckBox::indicator { width: 13px; height: 13px;
+    border: 1px solid #8a93a0; background: #22262c; }
+QRadioButton::indicator { border-radius: 7px; }
+QCheckBox::indicator { border-radius: 3px; }
+QRadioButton::indicator:checked { background: qradialgradient(cx: 0.5, cy: 0.5, radius: 0.5,
+    fx: 0.5, fy: 0.5, stop: 0 #4a90e2, stop: 0.5 #4a90e2, stop: 0.6 #22262c, stop: 1 #22262c);
+    border-color: #4a90e2; }
+QCheckBox::indicator:checked { background: #4a90e2; border-color: #4a90e2; }
 """
 
 

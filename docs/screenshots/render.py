@@ -65,6 +65,7 @@ def main() -> int:
     window = MainWindow()
     window.resize(1440, 900)
     window.show()
+    window.activateWindow()
     pump(app)
 
     # A project over twelve real cephalograms, made as the app makes it.
@@ -102,7 +103,7 @@ def main() -> int:
                          canvas.image_to_viewport(*truth[i]).toPoint())
     pump(app)
     ws.loader.wait()  # the thumbnails of the rows on screen
-    nxt = canvas.image_to_viewport(truth[12][0] - 25, truth[12][1] - 18)
+    nxt = canvas.image_to_viewport(truth[12][0] - 6, truth[12][1] - 4)
     canvas.viewport().setFocus()
     move = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(nxt), canvas.viewport().mapToGlobal(
         QPointF(nxt)), Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
