@@ -97,13 +97,13 @@ def main() -> int:
     wait_until(app, lambda: canvas.image_size() == (rec.width, rec.height))
     QTest.keyClick(canvas, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     truth = read_landmark_csv(isbi / "landmarks.csv").get(args.template)
-    for i in range(12):  # a template half done: the loupe and the next landmark's name
+    for i in range(10):  # a template half done: the loupe and the next landmark's name
         QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton,
                          Qt.KeyboardModifier.NoModifier,
                          canvas.image_to_viewport(*truth[i]).toPoint())
     pump(app)
     ws.loader.wait()  # the thumbnails of the rows on screen
-    nxt = canvas.image_to_viewport(truth[12][0] - 6, truth[12][1] - 4)
+    nxt = canvas.image_to_viewport(truth[10][0] - 3, truth[10][1] - 2)
     canvas.viewport().setFocus()
     move = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(nxt), canvas.viewport().mapToGlobal(
         QPointF(nxt)), Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
@@ -112,7 +112,7 @@ def main() -> int:
     pump(app)
     window.grab().save(str(OUT / "annotate_loupe.png"))
 
-    for i in range(12, len(truth)):
+    for i in range(10, len(truth)):
         QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton,
                          Qt.KeyboardModifier.NoModifier,
                          canvas.image_to_viewport(*truth[i]).toPoint())
