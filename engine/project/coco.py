@@ -15,16 +15,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from engine.project.export import collect, write_text
+from engine.project.export import ImageIds, collect, write_text
 from engine.project.store import Project
 
 CATEGORY_ID = 1
 
 
-def coco_document(project: Project) -> dict[str, Any]:
-    """The COCO keypoints dictionary for the whole project."""
+def coco_document(project: Project, image_ids: ImageIds = None) -> dict[str, Any]:
+    """The COCO keypoints dictionary for the project (or the images in ``image_ids``)."""
     images, annotations = [], []
-    for item in collect(project):
+    for item in collect(project, image_ids):
         rec = item.record
         images.append({
             "id": rec.id, "file_name": rec.stored_path, "width": rec.width, "height": rec.height,
@@ -61,8 +61,10 @@ def coco_document(project: Project) -> dict[str, Any]:
     }
 
 
-def export_coco(project: Project, path: str | os.PathLike[str]) -> Path:
+def export_coco(project: Project, path: str | os.PathLike[str], image_ids: ImageIds = None
+                ) -> Path:
     """Write the COCO keypoints JSON to ``path``."""
     path = Path(path)
-    write_text(path, json.dumps(coco_document(project), ensure_ascii=False, indent=1) + "\n")
+    doc = coco_document(project, image_ids)
+    write_text(path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     return path

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,18 @@ class ImageLandmarks:
         return (lm.x * sp.col_mm, lm.y * sp.row_mm) if sp is not None else None
 
 
-def collect(project: Project) -> list[ImageLandmarks]:
-    """Every image of the project with its landmarks, in the order added."""
-    return [ImageLandmarks(rec, project.landmarks(rec.id)) for rec in project.images()]
+ImageIds = Collection[int] | None
+
+
+def collect(project: Project, image_ids: ImageIds = None) -> list[ImageLandmarks]:
+    """The images (all, or those in ``image_ids``) with their landmarks, in the order added."""
+    return [ImageLandmarks(rec, project.landmarks(rec.id)) for rec in project.images()
+            if image_ids is None or rec.id in image_ids]
+
+
+def count_points(project: Project, image_ids: ImageIds = None) -> int:
+    """How many placed landmarks an export of these images writes."""
+    return sum(lm is not None for item in collect(project, image_ids) for lm in item.landmarks)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -72,14 +81,14 @@ def _num(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def export_csv(project: Project, path: str | os.PathLike[str]) -> Path:
+def export_csv(project: Project, path: str | os.PathLike[str], image_ids: ImageIds = None) -> Path:
     """Write the long CSV (one row per image and landmark, see ``CSV_COLUMNS``)."""
     path = Path(path)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     names = project.schema.names
-    for item in collect(project):
+    for item in collect(project, image_ids):
         rec = item.record
         for i, lm in enumerate(item.landmarks):
             row = [rec.stored_path, i + 1, names[i]]
@@ -102,12 +111,13 @@ def _spacing_json(rec: ImageRecord) -> dict[str, Any] | None:
     return {"row_mm": sp.row_mm, "col_mm": sp.col_mm, "source": sp.source} if sp else None
 
 
-def export_json(project: Project, path: str | os.PathLike[str]) -> Path:
+def export_json(project: Project, path: str | os.PathLike[str], image_ids: ImageIds = None
+                ) -> Path:
     """Write the schema plus, per image, its spacing, status and landmarks (full precision)."""
     path = Path(path)
     template = project.template()
     images = []
-    for item in collect(project):
+    for item in collect(project, image_ids):
         rec = item.record
         points = []
         for i, lm in enumerate(item.landmarks):
@@ -136,20 +146,22 @@ def export_json(project: Project, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def export(project: Project, out: str | os.PathLike[str], fmt: str) -> list[Path]:
+def export(project: Project, out: str | os.PathLike[str], fmt: str,
+           image_ids: ImageIds = None) -> list[Path]:
     """Export in ``fmt`` (csv, json, slicer, coco); returns the files written.
 
-    ``out`` is a file for csv/json/coco and a folder for slicer (one file per image).
+    ``out`` is a file for csv/json/coco and a folder for slicer (one file per image);
+    ``image_ids`` limits it to those images (e.g. the reviewed ones).
     """
     # Imported here because both modules build on this one.
     from engine.project.coco import export_coco
     from engine.project.slicer import export_slicer
 
-    single: dict[str, Callable[[Project, Path], Path]] = {
+    single: dict[str, Callable[[Project, Path, ImageIds], Path]] = {
         "csv": export_csv, "json": export_json, "coco": export_coco,
     }
     if fmt == "slicer":
-        return export_slicer(project, Path(out))
+        return export_slicer(project, Path(out), image_ids)
     if fmt not in single:
         raise ProjectError(f"unknown export format '{fmt}'; use csv, json, slicer or coco")
-    return [single[fmt](project, Path(out))]
+    return [single[fmt](project, Path(out), image_ids)]

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.project.export import ImageLandmarks, collect, write_error, write_text
+from engine.project.export import ImageIds, ImageLandmarks, collect, write_error, write_text
 from engine.project.store import Project
 
 SCHEMA_URL = (
@@ -69,7 +69,8 @@ def markups(item: ImageLandmarks, project: Project) -> dict[str, Any]:
     return doc
 
 
-def export_slicer(project: Project, folder: str | os.PathLike[str]) -> list[Path]:
+def export_slicer(project: Project, folder: str | os.PathLike[str], image_ids: ImageIds = None
+                  ) -> list[Path]:
     """Write one ``.mrk.json`` per image into ``folder``; returns the paths written."""
     folder = Path(folder)
     try:
@@ -78,7 +79,7 @@ def export_slicer(project: Project, folder: str | os.PathLike[str]) -> list[Path
         raise write_error(folder, exc) from None
     written: list[Path] = []
     used: set[str] = set()
-    for item in collect(project):
+    for item in collect(project, image_ids):
         stem = re.sub(r'[\\/:*?"<>|]', "_", Path(item.record.stored_path).stem)
         # Two images may share a file name in different folders; keep both.
         name = stem if stem.casefold() not in used else f"{stem}_{item.record.id}"
