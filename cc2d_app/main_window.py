@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cc2d_app import file_dialogs
 from cc2d_app.error_dialog import show_error
+from cc2d_app.export_dialog import ExportDialog
 from cc2d_app.new_project_dialog import NewProjectDialog
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
                           QKeySequence.Open)
         self.act_demo = a("mdi6.flask-outline", "Open &demo", self.open_demo)
         self.act_add = a("mdi6.image-plus", "&Add images…", self.add_images_dialog)
+        self.act_export = a("mdi6.export", "&Export…", self._export, "Ctrl+E")
         self.act_close = a(None, "&Close project", self.close_project, QKeySequence.Close)
         self.act_quit = a(None, "&Quit", self.close, QKeySequence.Quit)
         self.act_undo = a("mdi6.undo", "&Undo", self._undo, QKeySequence.Undo)
@@ -112,7 +114,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         for title, actions in (
             ("&Project", [self.act_new, self.act_open, self.act_demo, None, self.act_add,
-                          None, self.act_close, self.act_quit]),
+                          self.act_export, None, self.act_close, self.act_quit]),
             ("&Edit", [self.act_undo, self.act_redo]),
             ("&Image", [self.act_prev, self.act_next, None, self.act_template,
                         self.act_calibrate]),
@@ -129,7 +131,7 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for act in (self.act_open, self.act_add, None, self.act_undo, self.act_redo, None,
                     self.act_prev, self.act_next, self.act_template, None, self.act_fit,
-                    self.act_1to1, self.act_calibrate):
+                    self.act_1to1, self.act_calibrate, None, self.act_export):
             bar.addSeparator() if act is None else bar.addAction(act)
         self.toolbar = bar
 
@@ -150,7 +152,7 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has = self.session is not None
-        for act in (self.act_add, self.act_close, self.act_prev, self.act_next,
+        for act in (self.act_add, self.act_export, self.act_close, self.act_prev, self.act_next,
                     self.act_template, self.act_fit, self.act_1to1, self.act_calibrate,
                     self.act_train):
             act.setEnabled(has)
@@ -345,6 +347,13 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             self.workspace.side_tabs.setCurrentWidget(self.workspace.view_panel)
             self.workspace.view_panel.calibrate.setChecked(True)
+
+    def _export(self) -> None:
+        if self.session is None or self.workspace is None:
+            return
+        dialog = ExportDialog(self.session, self.workspace.current_id, self)
+        self._dialog = dialog
+        dialog.open()
 
     def _train(self) -> None:
         if self.session is None:

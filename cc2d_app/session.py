@@ -77,6 +77,13 @@ class ProjectSession(QObject):
     def schema(self) -> LandmarkSchema:
         return self._project.schema
 
+    def reader(self) -> Project:
+        """The open project for work that only reads it (exports, off the GUI thread).
+
+        Writes go through the session's methods, never through this object.
+        """
+        return self._project
+
     # -- reading ----------------------------------------------------------------------
 
     def images(self) -> list[ImageRecord]:

@@ -1,0 +1,190 @@
+"""Export the landmarks: formats, which images, where; the work runs in a Task.
+
+Files are written atomically by the engine's exporters; the dialog then says where they
+went and how many points they hold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cc2d_app import file_dialogs
+from cc2d_app.error_dialog import show_error
+from cc2d_app.session import ProjectSession
+from cc2d_app.workers import Task
+from engine.project import Project, ReviewStatus
+from engine.project.annotated import export_annotated
+from engine.project.export import count_points, export
+
+# Format key → (label, where it goes inside the chosen folder).
+FORMATS: dict[str, tuple[str, str]] = {
+    "csv": ("CSV (one row per image and landmark)", "landmarks.csv"),
+    "json": ("JSON (with schema, spacing and status)", "landmarks.json"),
+    "slicer": ("3D Slicer markups (.mrk.json, one per image)", "slicer"),
+    "coco": ("COCO keypoints", "coco_keypoints.json"),
+    "png": ("Annotated PNGs (image with points and names)", "annotated"),
+}
+SCOPES = ("all", "reviewed", "current")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    files: list[Path]
+    points: int
+    images: int
+    folder: Path
+
+
+def image_scope(project: Project, scope: str, current: int | None) -> list[int]:
+    """The image ids an export covers: all, the reviewed ones (and the template), or one."""
+    if scope == "current":
+        return [current] if current is not None else []
+    template = project.template()
+    return [r.id for r in project.images() if scope == "all"
+            or r.status == ReviewStatus.REVIEWED or (template and r.id == template.id)]
+
+
+def export_function(project: Project, formats: list[str], folder: Path,
+                    image_ids: list[int]) -> Callable[[Any, threading.Event], ExportResult]:
+    """A Task function writing every chosen format into ``folder``."""
+
+    def run(progress: Callable[[int, int], None], cancel: threading.Event) -> ExportResult:
+        files: list[Path] = []
+        for k, fmt in enumerate(formats):
+            if cancel.is_set():
+                break
+            out = folder / FORMATS[fmt][1]
+            if fmt == "png":
+                files += export_annotated(project, out, image_ids)
+            else:
+                files += export(project, out, fmt, image_ids)
+            progress(k + 1, len(formats))
+        return ExportResult(files, count_points(project, image_ids), len(image_ids), folder)
+
+    return run
+
+
+class ExportDialog(QDialog):
+    """Non-blocking (``open()``); ``finishedExport`` carries the ExportResult."""
+
+    def __init__(self, session: ProjectSession, current_id: int | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        project = session.reader()
+        default_folder = session.folder / "exports"
+        self.setWindowTitle("Export landmarks")
+        self.setMinimumWidth(520)
+        self._project = project
+        self._current = current_id
+        self._task: Task | None = None
+        self.result_value: ExportResult | None = None
+
+        formats = QGroupBox("Formats")
+        fl = QVBoxLayout(formats)
+        self.format_boxes: dict[str, QCheckBox] = {}
+        for key, (label, _target) in FORMATS.items():
+            box = QCheckBox(label)
+            box.setChecked(key == "csv")
+            box.toggled.connect(self._validate)
+            self.format_boxes[key] = box
+            fl.addWidget(box)
+
+        scope = QGroupBox("Images")
+        sl = QVBoxLayout(scope)
+        self.scope_group = QButtonGroup(self)
+        self.scope_buttons: dict[str, QRadioButton] = {}
+        counts = {s: len(image_scope(project, s, current_id)) for s in SCOPES}
+        for key, text in (("all", "All images"), ("reviewed", "Reviewed images and the template"),
+                          ("current", "The current image")):
+            button = QRadioButton(f"{text}  ({counts[key]})")
+            button.setEnabled(counts[key] > 0)
+            self.scope_group.addButton(button)
+            self.scope_buttons[key] = button
+            sl.addWidget(button)
+        self.scope_buttons["all"].setChecked(True)
+
+        self.folder = QLineEdit(str(default_folder))
+        self.folder.setObjectName("exportFolder")
+        self.folder.textChanged.connect(self._validate)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Folder"))
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setObjectName("exportStatus")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export_button = self.buttons.addButton("Export",
+                                                    QDialogButtonBox.ButtonRole.ActionRole)
+        self.export_button.setObjectName("primary")
+        self.export_button.clicked.connect(self._export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(12)
+        layout.addWidget(formats)
+        layout.addWidget(scope)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self._validate()
+
+    def chosen_formats(self) -> list[str]:
+        return [k for k, box in self.format_boxes.items() if box.isChecked()]
+
+    def chosen_scope(self) -> str:
+        return next(k for k, b in self.scope_buttons.items() if b.isChecked())
+
+    def _browse(self) -> None:
+        folder = file_dialogs.choose_directory(self, "Export into", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def _validate(self) -> None:
+        ok = bool(self.chosen_formats()) and bool(self.folder.text().strip())
+        self.export_button.setEnabled(ok and self._task is None)
+
+    def _export(self) -> None:
+        folder = Path(self.folder.text().strip()).expanduser()
+        ids = image_scope(self._project, self.chosen_scope(), self._current)
+        task = Task(export_function(self._project, self.chosen_formats(), folder, ids), self)
+        task.succeeded.connect(self._done)
+        task.failed.connect(lambda exc, tb: show_error(self, "Export failed", exc, details=tb))
+        task.finished.connect(self._task_ended)
+        self._task = task
+        self.status.setText("Exporting…")
+        self._validate()
+        task.start()
+
+    def _task_ended(self) -> None:
+        self._task = None
+        self._validate()
+
+    def _done(self, result: ExportResult) -> None:
+        self.result_value = result
+        names = ", ".join(sorted({p.relative_to(result.folder).parts[0] for p in result.files}))
+        self.status.setText(
+            f"<b>Wrote {len(result.files)} file(s)</b> with {result.points} points of "
+            f"{result.images} image(s) to <b>{result.folder}</b>:<br>{names}")
