@@ -84,7 +84,20 @@ ALTER TABLE images ADD COLUMN user_spacing_source TEXT
 """
 
 # Index i holds the script that upgrades version i to i + 1; append, never edit.
-MIGRATIONS: list[str] = [_V1, _V2]
+# Version 3: the model's own predictions, kept beside the landmarks so a corrected point
+# can be restored to what the model said.
+_V3 = """
+CREATE TABLE predictions (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL CHECK (idx >= 0),
+    x REAL NOT NULL,
+    y REAL NOT NULL,
+    confidence REAL,
+    PRIMARY KEY (image_id, idx)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _DAMAGED_HINT = (

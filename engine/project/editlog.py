@@ -107,7 +107,8 @@ def touched_images(conn: sqlite3.Connection, item: EditEntry) -> frozenset[int]:
         return touched_images(conn, entry(conn, item.undoes))
     data = item.data
     if item.action == "edit":
-        changes = data.get("landmarks", []) + data.get("status", [])
+        changes = (data.get("landmarks", []) + data.get("status", [])
+                   + data.get("predictions", []))
         return frozenset(ch["image"] for ch in changes)
     if item.action == "template":
         return frozenset(i for i in (data["before"], data["after"]) if i is not None)
@@ -131,6 +132,8 @@ def _apply_edit(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> No
         write_point(conn, ch["image"], ch["index"], ch[side])
     for ch in data.get("status", []):
         conn.execute("UPDATE images SET status = ? WHERE id = ?", (ch[side], ch["image"]))
+    for ch in data.get("predictions", []):
+        write_prediction(conn, ch["image"], ch["index"], ch[side])
 
 
 def _apply_template(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
@@ -190,6 +193,30 @@ def write_point(
             "VALUES (?, ?, ?, ?, ?, ?)",
             (image_id, index, point["x"], point["y"], point["source"], point["confidence"]),
         )
+
+
+def write_prediction(
+    conn: sqlite3.Connection, image_id: int, index: int, point: dict[str, Any] | None
+) -> None:
+    """Set (or with ``None`` delete) the model's prediction of one landmark."""
+    if point is None:
+        conn.execute("DELETE FROM predictions WHERE image_id = ? AND idx = ?", (image_id, index))
+    else:
+        conn.execute(
+            "INSERT OR REPLACE INTO predictions (image_id, idx, x, y, confidence) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (image_id, index, point["x"], point["y"], point["confidence"]),
+        )
+
+
+def read_prediction(conn: sqlite3.Connection, image_id: int, index: int
+                    ) -> dict[str, Any] | None:
+    """The stored prediction as the dict used in log entries (source "predicted"), or None."""
+    row = conn.execute(
+        "SELECT x, y, confidence FROM predictions WHERE image_id = ? AND idx = ?",
+        (image_id, index),
+    ).fetchone()
+    return {**dict(row), "source": "predicted"} if row is not None else None
 
 
 def read_point(conn: sqlite3.Connection, image_id: int, index: int) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from engine.project.model import (
     ReviewStatus,
     parse_enum,
 )
+from engine.project.predictions import PredictionsMixin
 from engine.project.runs import RUNS_DIR, RunsMixin
 from engine.project.schema import LandmarkSchema, default_schema
 
@@ -41,7 +42,7 @@ Point = tuple[float, float]
 USER_SPACING_SOURCES = ("user", "calibration")
 
 
-class Project(HistoryMixin, RunsMixin):
+class Project(HistoryMixin, PredictionsMixin, RunsMixin):
     """An open project. Create with :meth:`create` or :meth:`open`; close when done."""
 
     def __init__(self, folder: Path, db: dbm.Database, lock: ProjectLock | None) -> None:
@@ -293,17 +294,16 @@ class Project(HistoryMixin, RunsMixin):
         landmarks: Mapping[int, Mapping[int, Landmark | None]],
         *,
         statuses: Mapping[int, ReviewStatus | str] | None = None,
+        predictions: Mapping[int, Mapping[int, Landmark | None]] | None = None,
         summary: str | None = None,
     ) -> EditEntry:
-        """Set landmarks (``{image_id: {index: Landmark or None}}``) and statuses as one edit.
+        """Set landmarks (``{image_id: {index: Landmark or None}}``), statuses and the kept
+        model predictions (same shape) as one edit.
 
         All values are validated before anything is written; one undo reverts the lot.
         """
-        changes: list[tuple[int, int, dict[str, Any] | None]] = []
-        for image_id, points in landmarks.items():
-            self.image(image_id)
-            for index, lm in points.items():
-                changes.append((image_id, self._check_index(index), editlog.point_dict(lm)))
+        changes = self._point_changes(landmarks)
+        predicted = self._point_changes(predictions or {})
         new_status = {i: parse_enum(ReviewStatus, s).value for i, s in (statuses or {}).items()}
         for image_id in new_status:
             self.image(image_id)
@@ -321,7 +321,12 @@ class Project(HistoryMixin, RunsMixin):
                     "SELECT status FROM images WHERE id = ?", (i,)).fetchone()[0], "after": s}
                 for i, s in new_status.items()
             ]
-            return {"landmarks": lms, "status": sts}
+            preds = [
+                {"image": i, "index": k, "before": editlog.read_prediction(conn, i, k),
+                 "after": p}
+                for i, k, p in predicted
+            ]
+            return {"landmarks": lms, "status": sts, "predictions": preds}
 
         return self._edit("edit", summary, build)
 
@@ -331,6 +336,15 @@ class Project(HistoryMixin, RunsMixin):
         for r in self._db.query("SELECT status, COUNT(*) FROM images GROUP BY status"):
             counts[ReviewStatus(r[0])] = r[1]
         return counts
+
+    def _point_changes(self, points: Mapping[int, Mapping[int, Landmark | None]]
+                       ) -> list[tuple[int, int, dict[str, Any] | None]]:
+        changes = []
+        for image_id, by_index in points.items():
+            self.image(image_id)
+            for index, lm in by_index.items():
+                changes.append((image_id, self._check_index(index), editlog.point_dict(lm)))
+        return changes
 
     def _check_index(self, index: int) -> int:
         try:
