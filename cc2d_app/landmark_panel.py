@@ -5,7 +5,7 @@ It shows what it is given (``show_image``) and reports picks; the main window de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import qtawesome as qta
 from PySide6.QtCore import Qt, Signal
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.project import Landmark, LandmarkSchema
+from cc2d_app.review import is_low, landmark_order
+from engine.project import Landmark, LandmarkSchema, LandmarkSource
 
 FALLBACK_COLORS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4",
                    "#42d4f4", "#f032e6", "#bfef45", "#fabed4")
@@ -52,6 +53,8 @@ class LandmarkPanel(QWidget):
 
     landmarkActivated = Signal(int)
     trainRequested = Signal()
+    restoreRequested = Signal(int)
+    reviewedRequested = Signal()
 
     def __init__(self, schema: LandmarkSchema, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,12 +74,15 @@ class LandmarkPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         colors = landmark_colors(schema)
+        self._items: list[QTreeWidgetItem] = []
         for i, lm in enumerate(schema.landmarks):
             item = QTreeWidgetItem([str(i + 1), lm.abbreviation or "", lm.name, ""])
             item.setIcon(1, _swatch(colors[i]))
             item.setToolTip(2, self._description(i) or lm.name)
             item.setData(0, Qt.ItemDataRole.UserRole, i)
+            self._items.append(item)
             self.tree.addTopLevelItem(item)
+        self._order = list(range(len(schema)))
         self.tree.itemClicked.connect(
             lambda item, _col: self.landmarkActivated.emit(item.data(0, Qt.ItemDataRole.UserRole)))
         self.description = QLabel()
@@ -89,42 +95,107 @@ class LandmarkPanel(QWidget):
         self.train_hint = QLabel()
         self.train_hint.setWordWrap(True)
         self.train_hint.setObjectName("muted")
+        self.restore = QPushButton(qta.icon("mdi6.restore"), "Restore prediction")
+        self.restore.setToolTip("Put the selected landmark back where the model predicted it")
+        self.restore.clicked.connect(self._restore_clicked)
+        self.reviewed = QPushButton(qta.icon("mdi6.check-circle", color="white"),
+                                    "  Reviewed — next image (Enter)")
+        self.reviewed.setObjectName("primary")
+        self.reviewed.clicked.connect(self.reviewedRequested)
+        self._selected: int | None = None
+        self._can_restore: list[bool] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.heading)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.description)
+        layout.addWidget(self.restore)
+        layout.addWidget(self.reviewed)
         layout.addWidget(self.train)
         layout.addWidget(self.train_hint)
         self._placed = QIcon(qta.icon("mdi6.check", color="#3fae5a"))
+        self._low = QIcon(qta.icon("mdi6.alert", color="#e5a33d"))
+        self._corrected = QIcon(qta.icon("mdi6.pencil", color="#b48ee0"))
 
     def show_image(self, landmarks: Sequence[Landmark | None], active: int | None,
-                   is_template: bool, template_missing: Sequence[int] | None) -> None:
-        """Refresh placed marks and the active row; ``template_missing`` None: no template."""
+                   is_template: bool, template_missing: Sequence[int] | None,
+                   can_restore: Sequence[bool] = ()) -> None:
+        """Refresh rows, the active one and the buttons; ``template_missing`` None: no
+        template. An image with predictions is in review: low-confidence rows come first."""
         placed = sum(lm is not None for lm in landmarks)
-        self.heading.setText(f"<b>{placed} of {len(landmarks)} landmarks placed</b>"
-                             + (" on the template" if is_template else ""))
+        reviewing = not is_template and any(
+            lm is not None and lm.source != LandmarkSource.TEMPLATE for lm in landmarks)
+        low = sum(is_low(lm) for lm in landmarks)
+        self.heading.setText(
+            f"<b>{placed} of {len(landmarks)} landmarks placed</b>"
+            + (" on the template" if is_template else "")
+            + (f" · <span style='color:#e5a33d'>{low} to check</span>" if low else ""))
+        self._set_order(landmark_order(landmarks) if reviewing else range(len(landmarks)))
         for i, lm in enumerate(landmarks):
-            item = self.tree.topLevelItem(i)
-            item.setIcon(3, self._placed if lm is not None else QIcon())
+            item = self._items[i]
+            item.setIcon(3, self._status_icon(lm))
+            item.setText(3, "" if lm is None or lm.confidence is None
+                         else f"{lm.confidence:.2f}")
             font = item.font(2)
             font.setBold(i == active)
             item.setFont(2, font)
+        self._can_restore = list(can_restore)
         if active is not None:
-            self.tree.setCurrentItem(self.tree.topLevelItem(active))
-            self.tree.scrollToItem(self.tree.topLevelItem(active))
+            self.tree.setCurrentItem(self._items[active])
+            self.tree.scrollToItem(self._items[active])
             lm = self._schema.landmarks[active]
             what = self._description(active)
             verb = "Click to place" if landmarks[active] is None else "Click to move"
             title = f"{lm.abbreviation} — {lm.name}" if lm.abbreviation else lm.name
+            self.description.setText(f"<b>{verb}: {title}</b>" + (f"<br>{what}" if what else ""))
+        elif reviewing:
             self.description.setText(
-                f"<b>{verb}: {title}</b>"
-                + (f"<br>{what}" if what else ""))
+                "Check each point; drag any that is off. Dashed rings and the rows on top are "
+                "the least confident. Enter marks the image reviewed and opens the next.")
         else:
             self.tree.clearSelection()
             self.description.setText("All landmarks placed. Drag a point to adjust it, "
                                      "or pick a landmark to place it again.")
+        self.reviewed.setVisible(reviewing)
+        self.restore.setVisible(reviewing)
+        self._update_restore()
         self._update_train(template_missing)
+        self.train.setVisible(not reviewing)
+        self.train_hint.setVisible(not reviewing)
+
+    def select(self, index: int | None) -> None:
+        """The landmark selected on the canvas (what Restore prediction acts on)."""
+        self._selected = index
+        if index is not None:
+            self.tree.setCurrentItem(self._items[index])
+        self._update_restore()
+
+    def _update_restore(self) -> None:
+        i = self._selected
+        self.restore.setEnabled(i is not None and i < len(self._can_restore)
+                                and self._can_restore[i])
+
+    def _restore_clicked(self) -> None:
+        if self._selected is not None:
+            self.restoreRequested.emit(self._selected)
+
+    def _set_order(self, order: Iterable[int]) -> None:
+        order = list(order)
+        if order == self._order:
+            return
+        for _ in range(self.tree.topLevelItemCount()):
+            self.tree.takeTopLevelItem(0)
+        self.tree.addTopLevelItems([self._items[i] for i in order])
+        self._order = order
+
+    def _status_icon(self, lm: Landmark | None) -> QIcon:
+        if lm is None:
+            return QIcon()
+        if is_low(lm):
+            return self._low
+        if lm.source == LandmarkSource.CORRECTED:
+            return self._corrected
+        return self._placed
 
     def _update_train(self, missing: Sequence[int] | None) -> None:
         if missing is None:

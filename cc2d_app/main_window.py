@@ -106,6 +106,8 @@ class MainWindow(QMainWindow):
         self.act_next = a("mdi6.arrow-right", "&Next image", lambda: self._step(1),
                           [QKeySequence(Qt.Key.Key_PageDown), QKeySequence("Ctrl+Right")])
         self.act_template = a("mdi6.star", "Set as &template", self._set_template, "Ctrl+T")
+        self.act_reviewed = a("mdi6.check-circle", "&Reviewed — next image", self._reviewed,
+                              [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
         self.act_fit = a("mdi6.fit-to-screen", "&Fit image (F)", lambda: self._canvas("fit"))
         self.act_1to1 = a("mdi6.numeric-1-box", "Actual pixels (&1)",
                           lambda: self._canvas("zoom_1to1"))
@@ -117,7 +119,7 @@ class MainWindow(QMainWindow):
                           self.act_export, None, self.act_close, self.act_quit]),
             ("&Edit", [self.act_undo, self.act_redo]),
             ("&Image", [self.act_prev, self.act_next, None, self.act_template,
-                        self.act_calibrate]),
+                        self.act_reviewed, self.act_calibrate]),
             ("&View", [self.act_fit, self.act_1to1]),
             ("&Train", [self.act_train]),
         ):
@@ -153,7 +155,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has = self.session is not None
         for act in (self.act_add, self.act_export, self.act_close, self.act_prev, self.act_next,
-                    self.act_template, self.act_fit, self.act_1to1, self.act_calibrate,
+                    self.act_template, self.act_reviewed, self.act_fit, self.act_1to1,
+                    self.act_calibrate,
                     self.act_train):
             act.setEnabled(has)
         undo, redo = self.session.undo_redo_state() if has else ("", "")
@@ -334,6 +337,10 @@ class MainWindow(QMainWindow):
     def _step(self, delta: int) -> None:
         if self.workspace is not None:
             self.workspace.step(delta)
+
+    def _reviewed(self) -> None:
+        if self.workspace is not None:
+            self.workspace.mark_reviewed_and_next()
 
     def _set_template(self) -> None:
         if self.workspace is not None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from cc2d_app.review import review_queue
 from engine.errors import CC2DError
 from engine.project import (
     EditEntry,
@@ -102,6 +103,15 @@ class ProjectSession(QObject):
         rec = self._project.template()
         return rec.id if rec is not None else None
 
+    def predictions(self, image_id: int) -> list[Landmark | None]:
+        """The model's kept prediction of each landmark (what Restore brings back)."""
+        return self._project.predictions(image_id)
+
+    def review_queue(self) -> list[int]:
+        """Images still to review, the least confident first."""
+        return review_queue(((r.id, r.status, self.landmarks(r.id)) for r in self._images),
+                            self.template_id())
+
     def undo_redo_state(self) -> tuple[str, str]:
         undo, redo = self._project.undo_redo_state()
         return undo or "", redo or ""
@@ -153,6 +163,16 @@ class ProjectSession(QObject):
             lambda: self._project.set_status(image_id, status),
             images=[image_id],
         )
+
+    def restore_prediction(self, image_id: int, index: int) -> bool:
+        return self._write(
+            "Could not restore the prediction",
+            lambda: self._project.restore_prediction(image_id, index),
+            landmarks=[image_id],
+        )
+
+    def mark_reviewed(self, image_id: int) -> bool:
+        return self.set_status(image_id, ReviewStatus.REVIEWED)
 
     def set_calibration(self, image_id: int, mm_per_px: float | None) -> bool:
         """Store a spacing measured over a ruler in the image (``None`` clears it)."""

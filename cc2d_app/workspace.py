@@ -19,6 +19,7 @@ from cc2d_app.canvas.geometry import spacing_from_line
 from cc2d_app.canvas.view import ImageCanvas
 from cc2d_app.image_list import ImageListPanel
 from cc2d_app.landmark_panel import LandmarkPanel, landmark_colors
+from cc2d_app.review import hover_text, is_low
 from cc2d_app.session import ProjectSession
 from cc2d_app.view_panel import ViewPanel
 from cc2d_app.workers import ImageLoader
@@ -79,6 +80,8 @@ class Workspace(QWidget):
         self.canvas.calibrationLineDrawn.connect(self._calibration_line)
         self.landmarks.landmarkActivated.connect(self.activate)
         self.landmarks.trainRequested.connect(self.trainRequested)
+        self.landmarks.restoreRequested.connect(self._restore)
+        self.landmarks.reviewedRequested.connect(self.mark_reviewed_and_next)
         self.view_panel.windowEdited.connect(self._panel_window)
         self.view_panel.calibrateToggled.connect(self._calibrate_mode)
         self.view_panel.clearCalibrationRequested.connect(self._clear_calibration)
@@ -156,6 +159,24 @@ class Workspace(QWidget):
 
     def _picked(self, index: int) -> None:
         self.canvas.set_selected(index)
+        self.landmarks.select(index)
+
+    def _restore(self, index: int) -> None:
+        if self.current_id is not None:
+            self.session.restore_prediction(self.current_id, index)
+
+    def mark_reviewed_and_next(self) -> None:
+        """Enter: this image is reviewed; open the least confident one still to review."""
+        if self.current_id is None or self.current_id == self.session.template_id():
+            return
+        if not self.session.mark_reviewed(self.current_id):
+            return
+        queue = self.session.review_queue()
+        if queue:
+            self.show_image(queue[0])
+            self.messageText.emit(f"Reviewed. {len(queue)} image(s) left to review.")
+        else:
+            self.messageText.emit("Every predicted image is reviewed.")
 
     # -- session → views ----------------------------------------------------------------
 
@@ -186,6 +207,9 @@ class Workspace(QWidget):
         points = self.session.landmarks(self.current_id)
         self.canvas.set_landmarks([(p.x, p.y) if p else None for p in points],
                                   self._colors, self._labels, self._names)
+        self.canvas.set_low_confidence([is_low(p) for p in points])
+        self.canvas.set_tooltips([hover_text(n, lab, p) for n, lab, p
+                                  in zip(self._names, self._labels, points)])
         self.canvas.set_active(self.active)
         self._refresh_panel()
 
@@ -193,10 +217,12 @@ class Workspace(QWidget):
         if self.current_id is None:
             return
         tid = self.session.template_id()
+        points = self.session.landmarks(self.current_id)
+        kept = self.session.predictions(self.current_id)
         self.landmarks.show_image(
-            self.session.landmarks(self.current_id), self.active,
-            self.current_id == tid,
-            None if tid is None else self.session.missing_template_landmarks())
+            points, self.active, self.current_id == tid,
+            None if tid is None else self.session.missing_template_landmarks(),
+            can_restore=[k is not None and k != p for k, p in zip(kept, points)])
 
     # -- the image on screen ------------------------------------------------------------
 

@@ -24,6 +24,7 @@ class LandmarkLayer:
         self._names: list[str] = []
         self._selected: int | None = None
         self._low_confidence: list[bool] = []
+        self._tooltips: list[str] = []
 
     def set(
         self,
@@ -56,6 +57,7 @@ class LandmarkLayer:
                 item.set_label(self.label(index))
             item.set_selected(index == self._selected)
             item.set_low_confidence(self._is_low(index))
+            item.setToolTip(self._tooltip(index))
             if index != held:
                 item.setPos(point[0], point[1])
 
@@ -75,6 +77,15 @@ class LandmarkLayer:
         self._low_confidence = [bool(f) for f in flags]
         for i, item in self.items.items():
             item.set_low_confidence(self._is_low(i))
+
+    def set_tooltips(self, texts: Sequence[str]) -> None:
+        """Hover texts by index (name, confidence, who placed it); kept for later items."""
+        self._tooltips = list(texts)
+        for i, item in self.items.items():
+            item.setToolTip(self._tooltip(i))
+
+    def _tooltip(self, index: int) -> str:
+        return self._tooltips[index] if index < len(self._tooltips) else ""
 
     def _is_low(self, index: int) -> bool:
         return index < len(self._low_confidence) and self._low_confidence[index]

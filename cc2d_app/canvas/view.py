@@ -127,6 +127,15 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
         """Dashed rings for the landmarks flagged (e.g. uncertain predictions)."""
         self._landmarks.set_low_confidence(flags)
 
+    def set_tooltips(self, texts: Sequence[str]) -> None:
+        """What hovering each landmark shows (e.g. its name and confidence)."""
+        self._landmarks.set_tooltips(texts)
+
+    def landmark_tooltip(self, index: int) -> str:
+        """What hovering landmark ``index`` shows ("" when it is not placed)."""
+        item = self._landmarks.items.get(index)
+        return item.toolTip() if item is not None else ""
+
     def set_spacing(self, mm_per_px: float | None) -> None:
         """Pixel spacing for the scale bar; None hides it."""
         self._spacing = mm_per_px if mm_per_px and mm_per_px > 0 else None
