@@ -7,17 +7,49 @@ from collections.abc import Iterator
 
 import torch
 
+from engine.errors import DeviceError
+
 
 def pick_device(name: str | None = None) -> torch.device:
     """``name`` ("cuda", "cpu", "cuda:1") or CUDA when present, else CPU."""
     if name:
-        dev = torch.device(name)
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            from engine.errors import CC2DError
-
-            raise CC2DError("--device cuda was asked for, but no CUDA GPU is available")
-        return dev
+        try:
+            dev = torch.device(name)
+        except RuntimeError:
+            raise DeviceError(f"unknown device '{name}'; use cpu, cuda or cuda:N") from None
+        return require_device(dev)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def require_device(device: torch.device) -> torch.device:
+    """``device``, or a DeviceError when it is a GPU this machine does not have."""
+    if device.type == "cuda" and not torch.cuda.is_available():
+        why = ("this PyTorch is built without CUDA" if torch.version.cuda is None
+               else "no CUDA GPU or driver is available")
+        raise DeviceError(f"a CUDA GPU was asked for, but {why}; use the CPU (--device cpu, "
+                          "slower) or install a CUDA build of PyTorch")
+    if device.type == "cuda" and device.index is not None \
+            and device.index >= torch.cuda.device_count():
+        raise DeviceError(f"there is no GPU {device} (this machine has "
+                          f"{torch.cuda.device_count()}); pick another, or the CPU")
+    return device
+
+
+@contextlib.contextmanager
+def out_of_memory_as_error(device: torch.device, what: str) -> Iterator[None]:
+    """Turn running out of GPU memory during ``what`` into a DeviceError saying what to do."""
+    try:
+        yield
+    except RuntimeError as exc:   # torch.cuda.OutOfMemoryError is a RuntimeError
+        if not (isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc)):
+            raise
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()   # so the app can go on using the GPU afterwards
+        raise DeviceError(
+            f"{device_name(device)} ran out of memory during {what}; close other programs "
+            "using the GPU and run again (training resumes from its last checkpoint), run on "
+            "the CPU (--device cpu, slower), or start a new run with the quick profile "
+            "(smaller networks)") from None
 
 
 @contextlib.contextmanager

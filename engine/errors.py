@@ -23,6 +23,14 @@ class CheckpointError(CC2DError):
     """A checkpoint or run folder is missing, corrupt, foreign or incompatible."""
 
 
+class TrainingError(CC2DError):
+    """Training cannot go on (its loss stopped being a number)."""
+
+
+class DeviceError(CC2DError):
+    """The compute device asked for is absent, or it ran out of memory."""
+
+
 class ProjectError(CC2DError):
     """A project cannot be opened, locked, migrated or written."""
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.data.landmarks import LandmarkTable, find_image_key
+from engine.data.image_keys import match_images
+from engine.data.landmarks import LandmarkTable
 from engine.errors import LandmarkFileError
 
 SDR_THRESHOLDS_MM = (2.0, 2.5, 3.0, 4.0)
@@ -37,10 +38,13 @@ def radial_errors(
         raise LandmarkFileError(
             f"predictions have {pred.n_landmarks} landmarks, the truth {truth.n_landmarks}"
         )
+    # The truth's rows name the predicted images by the one rule (engine.data.image_keys).
+    truth_of = {str(img): cell for cell, img in
+                match_images(truth.points, list(pred.points), "the ground truth").items()}
     images, rows = [], []
     missing = []
     for image, pts in pred.points.items():
-        key = find_image_key(truth.points, image)
+        key = truth_of.get(image)
         if key is None:
             missing.append(image)
             continue

@@ -2,14 +2,13 @@
 coarse predictions → refinement training → final predictions for every image
 (``cc2d run``).
 
-Each stage leaves its output in the run folder and is recorded as done in
-``run.json``; calling again on the same folder skips finished stages and resumes
-the interrupted one from its checkpoint.
+Each stage leaves its output in the run folder (:class:`engine.run_folder.RunFolder`)
+and is recorded as done in ``run.json``; calling again on the same folder with the
+same settings skips finished stages and resumes the interrupted one from its checkpoint.
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import threading
 import time
@@ -21,16 +20,23 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.atomic import atomic_write_text
 from engine.data.grid import to_grid
+from engine.data.image_keys import image_keys
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
 from engine.data.working_set import WorkingSet, build_working_set
-from engine.device import device_name, peak_memory_mb, reset_peak_memory
+from engine.device import (
+    device_name,
+    out_of_memory_as_error,
+    peak_memory_mb,
+    require_device,
+    reset_peak_memory,
+)
 from engine.errors import ImageReadError
 from engine.progress import ProgressCallback
 from engine.refine import config as refine_config
 from engine.refine.train import train_refine
-from engine.run_predict import RUN_JSON, predict_coarse, refine, set_template_row
+from engine.run_folder import RunFolder
+from engine.run_predict import predict_coarse, refine, set_template_row, template_key
 from engine.ssl import config as ssl_config
 from engine.ssl.predict import Template, predict_ssl
 from engine.ssl.run_files import save_template
@@ -38,9 +44,6 @@ from engine.ssl.train import load_reference_net, train_ssl
 from engine.tpl import config as tpl_config
 from engine.tpl.train import train_tpl
 
-PSEUDO_LABELS = "pseudo_labels.csv"
-TPL_PREDICTIONS = "tpl_predictions.csv"
-PREDICTIONS = "predictions.csv"
 PROFILES = ("full", "quick", "tiny")
 
 
@@ -61,12 +64,11 @@ class PipelineSettings:
 
 
 class _Record:
-    """run.json: settings, environment, and per stage its timing once done."""
+    """run.json of one pipeline call: stages are saved as they finish."""
 
-    def __init__(self, run_dir: Path) -> None:
-        self.path = run_dir / RUN_JSON
-        self.data: dict[str, Any] = (json.loads(self.path.read_text(encoding="utf-8"))
-                                     if self.path.exists() else {"stages": {}})
+    def __init__(self, folder: RunFolder) -> None:
+        self.folder = folder
+        self.data = folder.read_record()
 
     def done(self, stage: str) -> bool:
         return stage in self.data["stages"]
@@ -76,7 +78,7 @@ class _Record:
         self.save()
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps(self.data, indent=2, default=str))
+        self.folder.write_record(self.data)
 
 
 def environment(device: torch.device) -> dict[str, Any]:
@@ -93,10 +95,10 @@ def _grid_labels(table: LandmarkTable, data: WorkingSet) -> torch.Tensor:
     """(I, N, 2) working-grid coordinates of ``table`` for each image of ``data`` (NaN = none)."""
     size = data.pixels.shape[-1]
     out = np.full((len(data), table.n_landmarks, 2), np.nan)
-    for i, name in enumerate(data.names):
-        if name in table.points:
+    for i, key in enumerate(data.keys):
+        if key in table.points:
             w, h = data.sizes[i]
-            out[i] = to_grid(table.points[name], w, h, size)
+            out[i] = to_grid(table.points[key], w, h, size)
     return torch.from_numpy(out).float()
 
 
@@ -110,93 +112,108 @@ def run_pipeline(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) the full method; returns the content of ``run.json``."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    """Run (or resume) the full method; returns the content of ``run.json``.
+
+    Output tables name images by :func:`engine.data.image_keys.image_keys` of ``images``
+    (plus the template); ``run.json`` maps each key to its file under ``"image_keys"``.
+    A folder whose done stages were made with other settings or another template is
+    refused (CheckpointError listing what differs); running out of GPU memory or asking
+    for an absent GPU is a DeviceError.
+    """
+    require_device(device)
+    with out_of_memory_as_error(device, "the pipeline"):
+        return _run(images, template, RunFolder(run_dir), settings, device, progress, cancel)
+
+
+def _run(images: Sequence[Path], template: Template, folder: RunFolder,
+         settings: PipelineSettings, device: torch.device,
+         progress: ProgressCallback | None, cancel: threading.Event | None) -> dict[str, Any]:
     ssl_cfg, tpl_cfg, refine_cfg = settings.configs()
     paths = [Path(p) for p in images]
-    if all(p.resolve() != template.image.resolve() for p in paths):
+    if template_key(paths, image_keys(paths), template.image) is None:
         paths.append(template.image)
-    record = _Record(run_dir)
-    record.data.update({"settings": asdict(settings), "ssl_config": asdict(ssl_cfg),
-                        "tpl_config": asdict(tpl_cfg), "refine_config": asdict(refine_cfg),
-                        "environment": environment(device),
-                        "template": str(template.image), "n_images": len(paths),
-                        "landmarks": list(template.names)})
+    keys = image_keys(paths)
+    t_key = template_key(paths, keys, template.image)
+    assert t_key is not None  # the template is among the paths now
+    record = _Record(folder)
+    fixed = {"settings": asdict(settings), "ssl_config": asdict(ssl_cfg),
+             "tpl_config": asdict(tpl_cfg), "refine_config": asdict(refine_cfg),
+             "template": str(template.image.resolve()), "landmarks": list(template.names),
+             "template_points": template.points.tolist()}
+    folder.check_same(record.data, fixed)   # before anything is written
+    record.data.update(fixed, environment=environment(device), n_images=len(paths))
     record.save()
-    save_template(run_dir, template)
-    t_name = template.image.name
+    save_template(folder.root, template)
 
     t0 = time.perf_counter()
     skipped: list[tuple[Path, str]] = []
     data = build_working_set(paths, ssl_cfg.image_size, device, progress=progress, cancel=cancel,
-                             skipped=skipped)
+                             skipped=skipped, keys=keys)
     for path, reason in skipped:
         if path.resolve() == template.image.resolve():
             raise ImageReadError(f"the template cannot be read: {reason}")
+    paths, keys = list(data.paths), list(data.keys)
     if skipped:
-        paths = list(data.paths)
         record.data["skipped_images"] = [{"image": str(p), "reason": r} for p, r in skipped]
         record.data["n_images"] = len(paths)
-        record.save()
+    record.data["image_keys"] = {k: str(p.resolve()) for k, p in zip(keys, paths)}
+    record.save()
     load_s = time.perf_counter() - t0
 
     if not record.done("ssl_train"):
         reset_peak_memory(device)
-        result = train_ssl(data, run_dir / "ssl", ssl_cfg, device, progress=progress,
-                           cancel=cancel)
+        result = train_ssl(data, folder.ssl, ssl_cfg, device, progress=progress, cancel=cancel)
         record.finish("ssl_train", **asdict(result), load_images_s=load_s)
 
     if not record.done("pseudo_labels"):
         t0 = time.perf_counter()
-        net, _ = load_reference_net(run_dir / "ssl", device)
+        net, _ = load_reference_net(folder.ssl, device)
         pseudo = predict_ssl(net, data, template, ssl_cfg.window, device,
                              progress=progress, cancel=cancel)
         del net
-        pseudo.points[t_name] = template.points.copy()
-        pseudo.values["confidence"][t_name] = np.ones(len(template.names))
-        write_landmark_csv(run_dir / PSEUDO_LABELS, pseudo)
+        pseudo.points[t_key] = template.points.copy()
+        pseudo.values["confidence"][t_key] = np.ones(len(template.names))
+        write_landmark_csv(folder.pseudo_labels, pseudo)
         record.finish("pseudo_labels", seconds=time.perf_counter() - t0,
                       peak_memory_mb=peak_memory_mb(device))
-    pseudo = read_landmark_csv(run_dir / PSEUDO_LABELS)
+    pseudo = read_landmark_csv(folder.pseudo_labels)
 
     if tpl_cfg.image_size != ssl_cfg.image_size:
         data = build_working_set(paths, tpl_cfg.image_size, device, progress=progress,
-                                 cancel=cancel)
+                                 cancel=cancel, keys=keys)
     if not record.done("tpl_train"):
         reset_peak_memory(device)
-        is_template = torch.tensor([n == t_name for n in data.names])
-        result = train_tpl(data, _grid_labels(pseudo, data), is_template, run_dir / "tpl",
+        is_template = torch.tensor([k == t_key for k in data.keys])
+        result = train_tpl(data, _grid_labels(pseudo, data), is_template, folder.tpl,
                            tpl_cfg, device, progress=progress, cancel=cancel)
         record.finish("tpl_train", **asdict(result))
 
     if not record.done("tpl_predict"):
         t0 = time.perf_counter()
-        coarse = predict_coarse(run_dir, data, device, progress=progress, cancel=cancel)
-        set_template_row(coarse, template.image, template.points)
-        write_landmark_csv(run_dir / TPL_PREDICTIONS, coarse)
+        coarse = predict_coarse(folder.root, data, device, progress=progress, cancel=cancel)
+        set_template_row(coarse, t_key, template.points)
+        write_landmark_csv(folder.tpl_predictions, coarse)
         record.finish("tpl_predict", seconds=time.perf_counter() - t0, images=len(data),
                       peak_memory_mb=peak_memory_mb(device))
-    coarse = read_landmark_csv(run_dir / TPL_PREDICTIONS)
+    coarse = read_landmark_csv(folder.tpl_predictions)
     del data
 
     fine = None   # the refinement's images, kept for its predictions when trained here
     if refine_cfg.enabled and not record.done("refine_train"):
         reset_peak_memory(device)
         fine = build_working_set(paths, refine_cfg.fine_size, device, progress=progress,
-                                 cancel=cancel)
-        is_template = torch.tensor([n == t_name for n in fine.names])
-        result = train_refine(fine, _grid_labels(coarse, fine), is_template,
-                              run_dir / "refine", refine_cfg, device, progress=progress,
-                              cancel=cancel)
+                                 cancel=cancel, keys=keys)
+        is_template = torch.tensor([k == t_key for k in fine.keys])
+        result = train_refine(fine, _grid_labels(coarse, fine), is_template, folder.refine,
+                              refine_cfg, device, progress=progress, cancel=cancel)
         record.finish("refine_train", **asdict(result))
 
     if not record.done("predict"):
         t0 = time.perf_counter()
-        final = refine(run_dir, paths, coarse, device, fine=fine, progress=progress,
-                       cancel=cancel)
-        set_template_row(final, template.image, template.points)
-        write_landmark_csv(run_dir / PREDICTIONS, final)
+        final = refine(folder.root, paths, coarse, device, keys=keys, fine=fine,
+                       progress=progress, cancel=cancel)
+        set_template_row(final, t_key, template.points)
+        write_landmark_csv(folder.predictions, final)
         record.finish("predict", seconds=time.perf_counter() - t0, images=len(paths),
                       peak_memory_mb=peak_memory_mb(device))
     return record.data

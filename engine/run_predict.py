@@ -7,7 +7,6 @@ for new ones, and by the GUI.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,71 +14,72 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine.data.landmarks import LandmarkTable
+from engine.data.image_keys import image_keys
+from engine.data.landmarks import STAGE_COLUMN, LandmarkTable
 from engine.data.working_set import WorkingSet, build_working_set
+from engine.device import out_of_memory_as_error, require_device
 from engine.errors import CheckpointError
 from engine.progress import ProgressCallback
 from engine.refine.predict import refine_table
 from engine.refine.train import load_refine_net
+from engine.run_folder import RunFolder
 from engine.ssl.run_files import load_template
 from engine.tpl.config import TPLConfig
 from engine.tpl.predict import predict_tpl
 from engine.tpl.train import load_landmark_net
 from engine.training import read_run_config
 
-RUN_JSON = "run.json"
-STAGE_COLUMN = "stage"
-
-
-def finished_stages(run_dir: Path) -> set[str]:
-    """Stages ``run.json`` records as done (empty when the folder has none)."""
-    path = Path(run_dir) / RUN_JSON
-    if not path.is_file():
-        return set()
-    try:
-        return set(json.loads(path.read_text(encoding="utf-8"))["stages"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"cannot read {path}: {exc}") from None
-
 
 def predict_coarse(run_dir: Path, data: WorkingSet, device: torch.device, *,
                    progress: ProgressCallback | None = None,
                    cancel: threading.Event | None = None) -> LandmarkTable:
     """CC2D-TPL predictions (original pixels) for every image of ``data``, ``stage`` "tpl"."""
-    template = load_template(run_dir)
-    net, config = load_landmark_net(Path(run_dir) / "tpl", device)
+    folder = RunFolder(run_dir)
+    template = load_template(folder.root)
+    net, config = load_landmark_net(folder.tpl, device)
+    if net.n_landmarks != len(template.names):
+        raise CheckpointError(
+            f"{folder.tpl} holds a network for {net.n_landmarks} landmarks but the run's "
+            f"template ({folder.template_json}) has {len(template.names)}; the run folder "
+            "is inconsistent: train it again in a new folder")
     table = predict_tpl(net, config, data, template.names, device, progress=progress,
                         cancel=cancel)
-    table.text[STAGE_COLUMN] = {name: ["tpl"] * len(template.names) for name in table.points}
+    table.text[STAGE_COLUMN] = {key: ["tpl"] * len(template.names) for key in table.points}
     return table
 
 
 def refine(run_dir: Path, paths: Sequence[Path], coarse: LandmarkTable, device: torch.device,
-           *, fine: WorkingSet | None = None, progress: ProgressCallback | None = None,
+           *, keys: Sequence[str] | None = None, fine: WorkingSet | None = None,
+           progress: ProgressCallback | None = None,
            cancel: threading.Event | None = None) -> LandmarkTable:
     """``coarse`` refined where the run trained a refinement detector (else a copy).
 
     Adds ``refine_share`` (vote share of the crop detector; 0 where it cast no
     vote and the coarse point was kept) and marks refined points ``stage`` "refined".
+    ``keys``: how ``coarse`` names each of ``paths`` (default :func:`image_keys`);
     ``fine``: the images already loaded on the refinement's grid (else ``paths`` are read).
     """
+    folder = RunFolder(run_dir)
     out = LandmarkTable(coarse.names, dict(coarse.points),
                         {k: dict(v) for k, v in coarse.values.items()},
                         {k: dict(v) for k, v in coarse.text.items()})
-    if "refine_train" not in finished_stages(run_dir):
+    if "refine_train" not in folder.finished_stages():
         return out
-    net, config = load_refine_net(Path(run_dir) / "refine", device)
+    net, config = load_refine_net(folder.refine, device)
     if fine is None or fine.pixels.shape[-1] != config.fine_size:
-        wanted = [Path(p) for p in paths if Path(p).name in coarse.points]
-        fine = build_working_set(wanted, config.fine_size, device, progress=progress,
-                                 cancel=cancel)
+        paths = [Path(p) for p in paths]
+        keys = list(keys) if keys is not None else image_keys(paths)
+        wanted = [i for i, key in enumerate(keys) if key in coarse.points]
+        fine = build_working_set([paths[i] for i in wanted], config.fine_size, device,
+                                 progress=progress, cancel=cancel,
+                                 keys=[keys[i] for i in wanted])
     points, shares = refine_table(net, config, fine, coarse.points, device,
                                   progress=progress, cancel=cancel)
     stages = out.text.setdefault(STAGE_COLUMN, {})
-    for name, pts in points.items():
-        out.points[name] = pts
-        stages[name] = ["refined" if s > 0 else old
-                        for s, old in zip(shares[name], stages.get(name, ["tpl"] * len(pts)))]
+    for key, pts in points.items():
+        out.points[key] = pts
+        stages[key] = ["refined" if s > 0 else old
+                       for s, old in zip(shares[key], stages.get(key, ["tpl"] * len(pts)))]
     out.values["refine_share"] = shares
     return out
 
@@ -88,30 +88,44 @@ def predict_images(run_dir: Path, paths: Sequence[Path], device: torch.device, *
                    skipped: list[tuple[Path, str]] | None = None,
                    progress: ProgressCallback | None = None,
                    cancel: threading.Event | None = None) -> LandmarkTable:
-    """Final predictions of a finished run for ``paths``; the template keeps its labels.
+    """Final predictions of a finished run for ``paths``, named by :func:`image_keys` of
+    ``paths``; the template (when among them) keeps its labels.
 
     With a ``skipped`` list, unreadable images are left out and listed there
     (see :func:`engine.data.working_set.build_working_set`); without, they raise.
     """
-    paths = [Path(p) for p in paths]
-    template = load_template(run_dir)
-    grid = read_run_config(Path(run_dir) / "tpl", TPLConfig, "a TPL").image_size
-    data = build_working_set(paths, grid, device, progress=progress, cancel=cancel,
-                             skipped=skipped)
-    paths = list(data.paths)
-    table = refine(run_dir, paths, predict_coarse(run_dir, data, device, progress=progress,
-                                                  cancel=cancel),
-                   device, progress=progress, cancel=cancel)
-    set_template_row(table, template.image, template.points)
+    require_device(device)
+    folder = RunFolder(run_dir)
+    if "tpl_train" not in folder.finished_stages():
+        raise CheckpointError(
+            f"{folder.root} holds no finished cc2d run (its TPL stage is not done); "
+            "run cc2d run on it first")
+    with out_of_memory_as_error(device, "prediction"):
+        template = load_template(folder.root)
+        grid = read_run_config(folder.tpl, TPLConfig, "a TPL").image_size
+        data = build_working_set(paths, grid, device, progress=progress, cancel=cancel,
+                                 skipped=skipped)
+        coarse = predict_coarse(folder.root, data, device, progress=progress, cancel=cancel)
+        table = refine(folder.root, data.paths, coarse, device, keys=data.keys,
+                       progress=progress, cancel=cancel)
+    t_key = template_key(data.paths, data.keys, template.image)
+    if t_key is not None:
+        set_template_row(table, t_key, template.points)
     return table
 
 
-def set_template_row(table: LandmarkTable, image: Path, points: np.ndarray) -> None:
-    """Give the template image (if ``table`` has it) its true labels and full confidence."""
-    name = Path(image).name
-    if name not in table.points:
+def template_key(paths: Sequence[Path], keys: Sequence[str], template: Path) -> str | None:
+    """The key of the template among ``paths`` (the same file, not just the same name)."""
+    wanted = Path(template).resolve()
+    return next((k for p, k in zip(paths, keys) if Path(p).resolve() == wanted), None)
+
+
+def set_template_row(table: LandmarkTable, key: str, points: np.ndarray) -> None:
+    """Give the template's row ``key`` (if ``table`` has it) its labels, full confidence and
+    ``stage`` "template"."""
+    if key not in table.points:
         return
-    table.points[name] = np.asarray(points, dtype=np.float64).copy()
+    table.points[key] = np.asarray(points, dtype=np.float64).copy()
     for column in table.values.values():
-        column[name] = np.ones(len(points))
-    table.text.setdefault(STAGE_COLUMN, {})[name] = ["template"] * len(points)
+        column[key] = np.ones(len(points))
+    table.text.setdefault(STAGE_COLUMN, {})[key] = ["template"] * len(points)

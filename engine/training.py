@@ -26,7 +26,7 @@ from engine.atomic import atomic_write_text
 from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.config_io import JsonConfig, freeze_run_config
 from engine.device import memory_format, peak_memory_mb, reset_peak_memory
-from engine.errors import CheckpointError
+from engine.errors import CheckpointError, TrainingError
 from engine.models.vgg import load_backbone_weights
 from engine.progress import ProgressCallback, ProgressMeter, check_cancel
 
@@ -148,7 +148,10 @@ def train_loop(
         if step % 25 == 0 or fraction_done() >= 1.0:
             loss_value = float(running)  # the only GPU sync, every 25 steps
             if not math.isfinite(loss_value):
-                raise CheckpointError(f"{stage} diverged at step {step} (loss {loss_value})")
+                raise TrainingError(
+                    f"{stage} diverged at step {step}: its loss became {loss_value}. Start "
+                    f"a new run folder with a lower learning rate (now {config.lr:g}), and "
+                    "check that the images are radiographs, not blank or corrupt files")
             meter.total = _projected_total(step, config, elapsed)
             meter.update(step, loss_value)
         if step % config.checkpoint_every == 0:

@@ -23,9 +23,11 @@ from engine.models.landmark_unet import LandmarkUNet
 from engine.refine import train as refine_train
 from engine.refine.config import RefineConfig
 from engine.refine.predict import CROPS_PER_BATCH, refine_centres
+from engine.run_folder import RunFolder
 from engine.tpl import train as tpl_train
 from engine.tpl.config import TPLConfig
 from engine.tpl.predict import locate
+from engine.training import CHECKPOINT
 
 
 def _network(run: Path | None, load: Callable, build: Callable, config: Any, n_landmarks: int,
@@ -60,8 +62,9 @@ def bench_infer(config: TPLConfig, device: torch.device, *, run: Path | None = N
     """
     tpl_dir = refine_dir = None
     if run is not None:
-        tpl_dir = run / "tpl" if (run / "tpl").is_dir() else run
-        refine_dir = run / "refine" if (run / "refine" / "checkpoint.pt").exists() else None
+        folder = RunFolder(run)
+        tpl_dir = folder.tpl if folder.tpl.is_dir() else run
+        refine_dir = folder.refine if (folder.refine / CHECKPOINT).exists() else None
         if refine_dir is None:
             refine = None
     net, config, which = _network(tpl_dir, tpl_train.load_landmark_net,

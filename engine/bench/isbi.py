@@ -14,20 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from engine.bench.provenance import provenance
+from engine.data.image_keys import image_keys
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
 from engine.data.working_set import build_working_set
 from engine.device import peak_memory_mb, reset_peak_memory
 from engine.errors import CC2DError
 from engine.metrics import Evaluation, evaluate
-from engine.pipeline import (
-    PREDICTIONS,
-    PSEUDO_LABELS,
-    TPL_PREDICTIONS,
-    PipelineSettings,
-    run_pipeline,
-)
+from engine.pipeline import PipelineSettings, run_pipeline
 from engine.progress import ProgressCallback
-from engine.run_predict import predict_coarse, refine
+from engine.run_folder import RunFolder
+from engine.run_predict import predict_coarse, refine, template_key
 from engine.ssl.predict import Template, predict_ssl
 from engine.ssl.train import load_reference_net
 
@@ -78,9 +74,9 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
     if not matches:
         raise CC2DError(f"template '{template_name}' is not a training image of {data_dir}")
     template = Template.from_table(matches[0], truth)
-    run_dir = work / f"template-{matches[0].stem}"
+    folder = RunFolder(work / f"template-{matches[0].stem}")
     t0 = time.perf_counter()
-    record = run_pipeline(splits["train"], template, run_dir, settings, device,
+    record = run_pipeline(splits["train"], template, folder.root, settings, device,
                           progress=progress, cancel=cancel)
     pipeline_s = time.perf_counter() - t0
     ssl_cfg, tpl_cfg, _ = settings.configs()
@@ -89,27 +85,28 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
     reset_peak_memory(device)
     t0 = time.perf_counter()
     data = build_working_set(test, ssl_cfg.image_size, device)
-    ref, _ = load_reference_net(run_dir / "ssl", device)
+    ref, _ = load_reference_net(folder.ssl, device)
     ssl_pred = predict_ssl(ref, data, template, ssl_cfg.window, device)
     ssl_s = time.perf_counter() - t0
     del ref
     t0 = time.perf_counter()
     if tpl_cfg.image_size != ssl_cfg.image_size:
         data = build_working_set(test, tpl_cfg.image_size, device)
-    tpl_pred = predict_coarse(run_dir, data, device)
+    tpl_pred = predict_coarse(folder.root, data, device)
     tpl_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    final_pred = refine(run_dir, test, tpl_pred, device)
+    final_pred = refine(folder.root, test, tpl_pred, device)
     refine_s = time.perf_counter() - t0
     refined = "refine_train" in record["stages"]
 
-    pseudo = read_landmark_csv(run_dir / PSEUDO_LABELS)
-    train_tpl = read_landmark_csv(run_dir / TPL_PREDICTIONS)
-    train_final = read_landmark_csv(run_dir / PREDICTIONS)
+    pseudo = read_landmark_csv(folder.pseudo_labels)
+    train_tpl = read_landmark_csv(folder.tpl_predictions)
+    train_final = read_landmark_csv(folder.predictions)
+    t_key = template_key(splits["train"], image_keys(splits["train"]), template.image)
     for table in (pseudo, train_tpl, train_final):
-        del table.points[template.image.name]
+        del table.points[t_key]
     return {
-        "template": template.image.name,
+        "template": t_key,
         "ours SSL": _row(evaluate(ssl_pred, truth, spacing_mm)),
         "ours TPL": _row(evaluate(tpl_pred, truth, spacing_mm)),
         **({"ours TPL+refine": _row(evaluate(final_pred, truth, spacing_mm))} if refined else {}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from engine.data.image_keys import names_image
 from engine.errors import ProjectError
 from engine.project import (
     LandmarkSource,
@@ -108,9 +109,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     with Project.open(args.folder) as project:
         records = project.images()
-        key = args.image.casefold()
-        found = [r for r in records if str(r.id) == args.image or key in
-                 (r.name.casefold(), r.path.stem.casefold(), r.stored_path.casefold())]
+        found = [r for r in records
+                 if str(r.id) == args.image or names_image(args.image, r.path)]
         if len(found) != 1:
             what = "no image" if not found else f"{len(found)} images"
             raise ProjectError(f"{what} in {project.folder} match '{args.image}'; give an image id")

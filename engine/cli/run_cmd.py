@@ -17,9 +17,9 @@ from engine.cli.common import (
 from engine.data.images import list_images
 from engine.data.landmarks import write_landmark_csv
 from engine.device import pick_device
-from engine.errors import CC2DError
-from engine.pipeline import PREDICTIONS, PROFILES, PipelineSettings, run_pipeline
-from engine.run_predict import finished_stages, predict_images
+from engine.pipeline import PROFILES, PipelineSettings, run_pipeline
+from engine.run_folder import RunFolder
+from engine.run_predict import predict_images
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,13 +77,11 @@ def _run(args: argparse.Namespace) -> int:
     print(json.dumps(record["stages"], indent=2, default=str))
     for item in record.get("skipped_images", []):
         print(f"skipped {item['image']}: {item['reason']}", file=sys.stderr)
-    print(f"predictions: {args.out / PREDICTIONS}")
+    print(f"predictions: {RunFolder(args.out).predictions}")
     return 0
 
 
 def _predict(args: argparse.Namespace) -> int:
-    if "tpl_train" not in finished_stages(args.run):
-        raise CC2DError(f"{args.run} holds no finished cc2d run (its TPL stage is not done)")
     paths = [args.images] if args.images.is_file() else list_images(args.images)
     skipped: list[tuple[Path, str]] = []
     with cancel_on_interrupt() as cancel:

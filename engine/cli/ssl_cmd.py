@@ -17,7 +17,8 @@ from engine.cli.common import (
 from engine.data.images import list_images
 from engine.data.landmarks import write_landmark_csv
 from engine.data.working_set import build_working_set
-from engine.device import device_name, pick_device
+from engine.device import device_name, out_of_memory_as_error, pick_device
+from engine.run_folder import RunFolder
 from engine.ssl.config import PROFILES, profile_config
 from engine.ssl.predict import predict_ssl
 from engine.ssl.run_files import load_template, save_template
@@ -66,7 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def ssl_dir(run: Path) -> Path:
     """Accept a ``cc2d run`` folder (holding ssl/) or an SSL run folder itself."""
-    return run / "ssl" if (run / "ssl" / CONFIG).exists() else run
+    ssl = RunFolder(run).ssl
+    return ssl if (ssl / CONFIG).exists() else run
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -83,7 +85,7 @@ def _train(args: argparse.Namespace) -> int:
     if template is not None:
         out.mkdir(parents=True, exist_ok=True)
         save_template(out, template)
-    with cancel_on_interrupt() as cancel:
+    with cancel_on_interrupt() as cancel, out_of_memory_as_error(device, "SSL training"):
         data = build_working_set(paths, config.image_size, device, progress=print_progress,
                                  cancel=cancel)
         result = train_ssl(data, out, config, device, progress=print_progress, cancel=cancel)

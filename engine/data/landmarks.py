@@ -4,6 +4,18 @@ Columns ``image, landmark, name, x, y``; extra columns are allowed and kept as
 named per-point values (e.g. ``confidence``). ``landmark`` is the 1-based index
 into the ordered landmark names. Coordinates are pixels of the original image,
 origin at the centre of the top-left pixel, x right, y down.
+
+Which image a row belongs to follows one rule everywhere (:mod:`engine.data.image_keys`):
+the ``image`` cell names the image whose path ends with it, part by part, ignoring
+case; a bare name (``125.jpg``, or ``125``) therefore matches by file name, and only
+while that name is unique among the images; ``a/img001.png`` or an absolute path tell
+twins apart. A cell naming two images is an error that names both. Tables the engine
+writes use such keys: the file name, or the path from the common folder where names
+clash.
+
+The ``stage`` text column says which step gave a point (``template``, ``tpl``,
+``refined``); ``source`` uses the project's vocabulary (``template``, ``predicted``,
+``corrected``); :mod:`engine.project.sources` converts between them.
 """
 
 from __future__ import annotations
@@ -11,16 +23,19 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from engine.atomic import atomic_write_text
+from engine.data.image_keys import names_image
 from engine.errors import LandmarkFileError
 
 REQUIRED_COLUMNS = ("image", "landmark", "x", "y")
+STAGE_COLUMN = "stage"
+SOURCE_COLUMN = "source"
 
 
 @dataclass
@@ -43,36 +58,29 @@ class LandmarkTable:
     def images(self) -> list[str]:
         return list(self.points)
 
-    def get(self, image: str) -> np.ndarray:
-        """Points of ``image``; raises LandmarkFileError if it has none."""
-        key = find_image_key(self.points, image)
-        if key is None:
+    def get(self, image: str | os.PathLike[str]) -> np.ndarray:
+        """Points of ``image`` (a path or key), by the module's one rule; LandmarkFileError
+        if no row, or more than one of the table's images, names it."""
+        return self.points[self.key_of(image)]
+
+    def key_of(self, image: str | os.PathLike[str]) -> str:
+        """The table's key that names ``image`` (see :mod:`engine.data.image_keys`)."""
+        if str(image) in self.points:
+            return str(image)
+        found = [key for key in self.points if names_image(key, image)]
+        if len(found) > 1:
+            raise LandmarkFileError(
+                f"rows '{found[0]}' and '{found[1]}' of the labels both name {image}; "
+                "write the image's folder or full path in the labels")
+        if not found:
             named = ", ".join(list(self.points)[:3])
             raise LandmarkFileError(
-                f"no landmarks for image '{Path(image).name}' in the labels "
+                f"no landmarks for image '{image}' in the labels "
                 f"(they name {len(self.points)} image(s), e.g. {named})")
-        return self.points[key]
+        return found[0]
 
     def complete(self, image: str) -> bool:
         return bool(np.isfinite(self.get(image)).all())
-
-
-def find_image_key(mapping: Mapping[str, object], image: str) -> str | None:
-    """Key of ``image`` in ``mapping``, matching the full name, then the file name, then the stem.
-
-    Labels often name images without their folder or extension ("125" vs "images/125.jpg").
-    """
-    if image in mapping:
-        return image
-    name = Path(image).name
-    stem = Path(image).stem
-    for key in mapping:
-        if Path(key).name == name:
-            return key
-    for key in mapping:
-        if Path(key).stem == stem:
-            return key
-    return None
 
 
 def _parse_float(text: str, where: str) -> float:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import torch
 
+from engine.data.image_keys import image_keys
 from engine.data.images import LoadedImage, load_image
 from engine.data.spacing import Spacing
 from engine.errors import ImageReadError
@@ -24,16 +25,14 @@ from engine.progress import ProgressCallback, ProgressMeter, check_cancel
 
 @dataclass
 class WorkingSet:
-    """``pixels``: (N, 1, S, S) uint8 on ``device``; original sizes and spacings per image."""
+    """``pixels``: (N, 1, S, S) uint8 on ``device``; original sizes and spacings per image;
+    ``keys``: how tables name each image (:func:`engine.data.image_keys.image_keys`)."""
 
     paths: list[Path]
     pixels: torch.Tensor
     sizes: list[tuple[int, int]]       # (width, height) of each original
     spacings: list[Spacing | None]
-
-    @property
-    def names(self) -> list[str]:
-        return [p.name for p in self.paths]
+    keys: list[str]
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -59,14 +58,20 @@ def build_working_set(
     cancel: threading.Event | None = None,
     workers: int = 4,
     skipped: list[tuple[Path, str]] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> WorkingSet:
     """Decode and resize every image once (in threads: OpenCV releases the GIL).
 
     An unreadable image raises :class:`ImageReadError`, unless ``skipped`` is a
     list: then the image is left out and ``(path, reason)`` appended to it, so one
-    bad file in a folder of hundreds does not stop the work.
+    bad file in a folder of hundreds does not stop the work. ``keys``: one per path
+    (default :func:`image_keys` of ``paths``), given when a subset must keep the keys
+    the whole set had.
     """
     paths = [Path(p) for p in paths]
+    keys = list(keys) if keys is not None else image_keys(paths)
+    if len(keys) != len(paths):
+        raise ValueError(f"{len(keys)} keys for {len(paths)} images")
     meter = ProgressMeter("loading images", len(paths), progress)
     grids: list[np.ndarray] = [None] * len(paths)  # type: ignore[list-item]
     sizes: list[tuple[int, int]] = [(0, 0)] * len(paths)
@@ -97,4 +102,4 @@ def build_working_set(
         raise ImageReadError(f"none of the {len(paths)} image(s) could be read")
     stack = torch.from_numpy(np.stack([grids[i] for i in keep])[:, None]).to(device)
     return WorkingSet([paths[i] for i in keep], stack, [sizes[i] for i in keep],
-                      [spacings[i] for i in keep])
+                      [spacings[i] for i in keep], [keys[i] for i in keep])

@@ -1,7 +1,8 @@
 """Import landmarks into a project from a long CSV, our own CSV export, or our JSON export.
 
-Rows are matched to project images by stored path, then file name, then file stem
-(JSON exports also by content hash). The file's landmarks must be the schema's:
+Rows name project images by the one rule of :mod:`engine.data.image_keys` (the
+image's path ends with the row's ``image`` cell; a bare name must be unique), JSON
+exports also by content hash. The file's landmarks must be the schema's:
 same count, and the same names where the file names them. Missing coordinates
 (empty/NaN) leave the project's landmark untouched. One import is one edit, so a
 single undo reverts it.
@@ -13,10 +14,11 @@ import csv
 import json
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.data.image_keys import match_images
 from engine.data.landmarks import read_landmark_csv
 from engine.errors import LandmarkFileError
 from engine.project.export import JSON_FORMAT, JSON_VERSION
@@ -49,13 +51,13 @@ def import_landmarks(
     else:
         points, statuses, hashes = _parse_csv(path, project.schema, default)
     records = project.images()
-    match = _matcher(records, hashes)
+    matched = _match(points, records, hashes, path.name)
     report = ImportReport()
     edits: dict[int, dict[int, Landmark]] = {}
     status_edits: dict[int, str] = {}
     owner: dict[int, str] = {}
     for label, pts in points.items():
-        rec = match(label)
+        rec = matched.get(label)
         if rec is None:
             report.unmatched_in_file.append(label)
             continue
@@ -97,35 +99,17 @@ def check_names(schema: LandmarkSchema, names: Sequence[str | None], where: str)
             )
 
 
-def _matcher(
-    records: list[ImageRecord], hashes: Mapping[str, str]
-) -> Callable[[str], ImageRecord | None]:
+def _match(labels: Iterable[str], records: list[ImageRecord], hashes: Mapping[str, str],
+           where: str) -> dict[str, ImageRecord]:
+    """``{label: record}``: by content hash where the file gives one, else by the one rule."""
+    labels = list(labels)
     by_hash = {r.sha256: r for r in records}
-    by_path = {r.stored_path: r for r in records} | {str(r.path): r for r in records}
-    by_name: dict[str, list[ImageRecord]] = {}
-    by_stem: dict[str, list[ImageRecord]] = {}
-    for r in records:
-        by_name.setdefault(r.path.name.casefold(), []).append(r)
-        by_stem.setdefault(r.path.stem.casefold(), []).append(r)
-
-    def match(label: str) -> ImageRecord | None:
-        if hashes.get(label) in by_hash:
-            return by_hash[hashes[label]]
-        if label in by_path:
-            return by_path[label]
-        name = label.replace("\\", "/").rsplit("/", 1)[-1]
-        for table, key in ((by_name, name), (by_stem, name.rsplit(".", 1)[0])):
-            found = table.get(key.casefold(), [])
-            if len(found) > 1:
-                raise LandmarkFileError(
-                    f"image '{label}' in the file matches several project images "
-                    f"({', '.join(r.stored_path for r in found)}); use full paths in the file"
-                )
-            if found:
-                return found[0]
-        return None
-
-    return match
+    out = {label: by_hash[hashes[label]] for label in labels if hashes.get(label) in by_hash}
+    by_path = {r.path: r for r in records}
+    rest = [label for label in labels if label not in out]
+    for label, path in match_images(rest, list(by_path), where).items():
+        out[label] = by_path[Path(path)]
+    return out
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:

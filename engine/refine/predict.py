@@ -60,10 +60,10 @@ def refine_table(
         raise ValueError(f"working set grid is {fine.pixels.shape[-1]} but the refinement "
                          f"expects {config.fine_size}")
     net.eval()
-    todo = [i for i, name in enumerate(fine.names) if name in coarse]
+    todo = [i for i, name in enumerate(fine.keys) if name in coarse]
     if not todo:
         return {}, {}
-    n = len(coarse[fine.names[todo[0]]])
+    n = len(coarse[fine.keys[todo[0]]])
     group = max(1, crops_per_batch // max(n, 1))
     points: dict[str, np.ndarray] = {}
     shares: dict[str, np.ndarray] = {}
@@ -71,7 +71,7 @@ def refine_table(
     for start in range(0, len(todo), group):
         check_cancel(cancel, STAGE)
         index = todo[start:start + group]
-        start_pts = np.stack([to_grid(coarse[fine.names[i]], *fine.sizes[i], config.fine_size)
+        start_pts = np.stack([to_grid(coarse[fine.keys[i]], *fine.sizes[i], config.fine_size)
                               for i in index])
         known = np.isfinite(start_pts).all(-1)
         centres = torch.from_numpy(np.where(known[..., None], start_pts, 0.0)).float()
@@ -81,8 +81,8 @@ def refine_table(
         share_np = share.float().cpu().numpy().astype(np.float64)
         for j, i in enumerate(index):
             pts = from_grid(refined_np[j], *fine.sizes[i], config.fine_size)
-            points[fine.names[i]] = np.where(known[j][:, None], pts, np.nan)
-            shares[fine.names[i]] = np.where(known[j], share_np[j], 0.0)
+            points[fine.keys[i]] = np.where(known[j][:, None], pts, np.nan)
+            shares[fine.keys[i]] = np.where(known[j], share_np[j], 0.0)
         meter.update(start + len(index))
     meter.update(len(todo), force=True)
     return points, shares

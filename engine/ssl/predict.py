@@ -91,8 +91,8 @@ def predict_ssl(
         points, conf = points.cpu().numpy(), conf.cpu().numpy()
         for j, i in enumerate(index):
             w, h = data.sizes[i]
-            table.points[data.names[i]] = from_grid(points[j], w, h, size)
-            conf_col[data.names[i]] = conf[j].astype(np.float64)
+            table.points[data.keys[i]] = from_grid(points[j], w, h, size)
+            conf_col[data.keys[i]] = conf[j].astype(np.float64)
         meter.update(index[-1] + 1)
     table.values["confidence"] = conf_col
     meter.update(len(data), force=True)

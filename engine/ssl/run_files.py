@@ -9,19 +9,18 @@ import numpy as np
 
 from engine.atomic import atomic_write_text
 from engine.errors import CheckpointError
+from engine.run_folder import RunFolder
 from engine.ssl.predict import Template
-
-TEMPLATE = "template.json"
 
 
 def save_template(run_dir: Path, template: Template) -> None:
     data = {"image": str(Path(template.image).resolve()), "names": list(template.names),
             "points": template.points.tolist()}
-    atomic_write_text(Path(run_dir) / TEMPLATE, json.dumps(data, indent=2))
+    atomic_write_text(RunFolder(run_dir).template_json, json.dumps(data, indent=2))
 
 
 def load_template(run_dir: Path) -> Template:
-    path = Path(run_dir) / TEMPLATE
+    path = RunFolder(run_dir).template_json
     if not path.is_file():
         raise CheckpointError(
             f"{run_dir} has no saved template; give --template and --labels")

@@ -67,9 +67,9 @@ def predict_tpl(
         conf_np = {k: v.float().cpu().numpy().astype(np.float64) for k, v in conf.items()}
         for j, i in enumerate(index):
             w, h = data.sizes[i]
-            table.points[data.names[i]] = from_grid(points[j], w, h, size)
+            table.points[data.keys[i]] = from_grid(points[j], w, h, size)
             for key, col in columns.items():
-                col[data.names[i]] = conf_np[key][j]
+                col[data.keys[i]] = conf_np[key][j]
         meter.update(index[-1] + 1)
     table.values.update(columns)
     meter.update(len(data), force=True)

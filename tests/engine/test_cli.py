@@ -81,7 +81,8 @@ def test_labels_that_do_not_name_the_template(phantom_dir, tmp_path, capsys):
     assert main(["ssl", "train", "--images", str(img), "--template",
                  str(img / "phantom_000.png"), "--labels", str(tmp_path / "other.csv"),
                  "--profile", "tiny", "--steps", "1", "--out", str(tmp_path / "r")]) == 2
-    assert "no landmarks for image 'phantom_000.png'" in capsys.readouterr().err
+    # The full path: a bare name would not tell twins in two folders apart.
+    assert f"no landmarks for image '{img / 'phantom_000.png'}'" in capsys.readouterr().err
 
 
 def test_unreadable_image_in_the_folder_is_named(phantom_dir, tmp_path, capsys):

@@ -3,7 +3,6 @@ import pytest
 
 from engine.data.landmarks import (
     LandmarkTable,
-    find_image_key,
     read_landmark_csv,
     write_landmark_csv,
 )
@@ -58,8 +57,13 @@ def test_missing_file(tmp_path):
         read_landmark_csv(tmp_path / "nope.csv")
 
 
-def test_find_image_key_by_name_and_stem():
-    keys = {"a/125.jpg": 1, "7.png": 2}
-    assert find_image_key(keys, "125.jpg") == "a/125.jpg"
-    assert find_image_key(keys, "/x/7.dcm") == "7.png"
-    assert find_image_key(keys, "8.png") is None
+def test_table_rows_name_images_by_the_one_rule():
+    table = LandmarkTable(("A",), {"a/125.jpg": np.zeros((1, 2)), "7": np.ones((1, 2))})
+    assert table.key_of("/data/a/125.jpg") == "a/125.jpg"
+    assert table.key_of("/data/7.png") == "7"        # a bare stem names by stem
+    with pytest.raises(LandmarkFileError, match="no landmarks for image"):
+        table.key_of("/data/b/125.jpg")             # its folder is not 'a'
+    twins = LandmarkTable(("A",), {"img001.png": np.zeros((1, 2)),
+                                   "x/img001.png": np.ones((1, 2))})
+    with pytest.raises(LandmarkFileError, match="'img001.png' and 'x/img001.png'"):
+        twins.get("/d/x/img001.png")

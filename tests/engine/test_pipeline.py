@@ -9,7 +9,7 @@ import pytest
 from engine.cli.main import main
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.pipeline import RUN_JSON
+from engine.run_folder import RunFolder
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def _steps(n):
 def test_run_writes_predictions_and_record_then_resumes(phantom_dir, tmp_path):
     out = tmp_path / "run"
     assert _run(phantom_dir, out, *_steps(4)) == 0
-    record = json.loads((out / RUN_JSON).read_text())
+    record = json.loads(RunFolder(out).run_json.read_text())
     assert set(record["stages"]) == {"ssl_train", "pseudo_labels", "tpl_train", "tpl_predict",
                                      "refine_train", "predict"}
     assert record["environment"]["torch"] and record["stages"]["ssl_train"]["steps"] == 4
@@ -75,17 +75,17 @@ def test_predict_refuses_an_unfinished_run(tmp_path, phantom_dir, capsys):
 def test_interrupted_run_resumes_at_the_unfinished_stage(phantom_dir, tmp_path):
     out = tmp_path / "run"
     assert _run(phantom_dir, out, *_steps(3)) == 0
-    record = json.loads((out / RUN_JSON).read_text())
+    record = json.loads(RunFolder(out).run_json.read_text())
     # Forget the later stages as if the process had been killed during TPL training.
     for stage in ("tpl_train", "tpl_predict", "refine_train", "predict"):
         del record["stages"][stage]
-    (out / RUN_JSON).write_text(json.dumps(record))
+    RunFolder(out).run_json.write_text(json.dumps(record))
     (out / "predictions.csv").unlink()
     ssl_ckpt = (out / "ssl" / "checkpoint.pt").stat().st_mtime_ns
     assert _run(phantom_dir, out, *_steps(3)) == 0
     assert (out / "ssl" / "checkpoint.pt").stat().st_mtime_ns == ssl_ckpt  # SSL not redone
     assert (out / "predictions.csv").exists()
-    assert json.loads((out / RUN_JSON).read_text())["stages"]["tpl_train"]["steps"] == 3
+    assert json.loads(RunFolder(out).run_json.read_text())["stages"]["tpl_train"]["steps"] == 3
 
 
 def _mean_error(table, truth, skip):
@@ -121,7 +121,7 @@ def test_a_broken_image_is_skipped_and_reported(phantom_dir, tmp_path, capsys):
     out = tmp_path / "run"
     assert _run(folder, out, *_steps(2)) == 0
     assert "skipped" in capsys.readouterr().err
-    record = json.loads((out / RUN_JSON).read_text())
+    record = json.loads(RunFolder(out).run_json.read_text())
     assert [Path(s["image"]).name for s in record["skipped_images"]] == ["phantom_003.png"]
     pred = read_landmark_csv(out / "predictions.csv")
     assert "phantom_003.png" not in pred.points and len(pred.points) == 7

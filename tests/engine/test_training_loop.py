@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from engine.errors import CancelledError, CheckpointError
+from engine.errors import CancelledError, TrainingError
 from engine.ssl.config import SSLConfig
 from engine.training import lr_factor, open_run, train_loop
 
@@ -55,9 +55,10 @@ def test_cancel_checkpoints_then_resume_finishes(tmp_path):
     assert result.steps == 50 and result.final_loss < reports[0].loss
 
 
-def test_divergence_is_reported(tmp_path):
-    config = SSLConfig(steps=30, checkpoint_every=10**9)
+def test_divergence_is_a_training_error_that_says_what_to_do(tmp_path):
+    config = SSLConfig(steps=30, checkpoint_every=10**9, lr=0.01)
     model = nn.Linear(3, 1)
-    with pytest.raises(CheckpointError, match="diverged"):
+    with pytest.raises(TrainingError, match="diverged at step 25: .* lower learning rate "
+                                            r"\(now 0.01\)"):
         train_loop(tmp_path, config, {"m": model}, lambda gen: model.weight.sum() * float("nan"),
                    CPU, stage="toy", state=None, backbone_weights="none")

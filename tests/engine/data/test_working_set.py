@@ -28,7 +28,7 @@ def test_an_unreadable_image_raises_by_default(folder_with_a_broken_image):
 def test_unreadable_images_can_be_skipped_and_reported(folder_with_a_broken_image):
     skipped = []
     data = build_working_set(folder_with_a_broken_image, 32, CPU, skipped=skipped)
-    assert data.names == ["phantom_000.png", "phantom_002.png"]
+    assert data.keys == ["phantom_000.png", "phantom_002.png"]
     assert data.pixels.shape == (2, 1, 32, 32) and data.sizes == [(60, 80), (60, 80)]
     assert [p.name for p, _ in skipped] == ["phantom_001.png"] and skipped[0][1]
 

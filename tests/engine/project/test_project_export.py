@@ -134,16 +134,17 @@ def _long_csv(path: Path, names: list[str], images: dict[str, list]) -> Path:
     return path
 
 
-def test_import_long_csv_matches_by_name_and_stem(project: Project, tmp_path: Path) -> None:
+def test_import_long_csv_matches_by_path_name_and_stem(project: Project, tmp_path: Path) -> None:
     names = list(custom_schema().names)
     pts = [[i, i + 0.5] for i in range(N_CUSTOM)]
     pts[3] = [float("nan"), float("nan")]
     path = _long_csv(tmp_path / "labels.csv", names, {
-        "somewhere/img0.png": pts, "img1": pts, "not_here.png": pts,
+        "images/img0.png": pts, "img1": pts, "not_here.png": pts, "elsewhere/img2.png": pts,
     })
     report = import_landmarks(project, path)
     assert report.matched == ["img0.png", "img1.png"]
-    assert report.unmatched_in_file == ["not_here.png"]
+    # A cell with a folder names only the image in that folder.
+    assert report.unmatched_in_file == ["not_here.png", "elsewhere/img2.png"]
     assert report.images_without_labels == ["img2.png", "img3.png"]
     assert report.points_set == 2 * (N_CUSTOM - 1) and "not in the project" in report.summary()
     lms = project.landmarks(project.images()[1].id)
@@ -166,7 +167,7 @@ def test_import_refuses_mismatched_files(project: Project, tmp_path: Path) -> No
         import_landmarks(project, nobody)
     project.add_images([write_png(tmp_path / "other" / "img0.png", seed=77)])
     ambiguous = _long_csv(tmp_path / "amb.csv", names, {"img0.png": pts})
-    with pytest.raises(LandmarkFileError, match="matches several project images"):
+    with pytest.raises(LandmarkFileError, match="names several images .*img0.png and .*img0.png"):
         import_landmarks(project, ambiguous)
     with pytest.raises(LandmarkFileError, match="not found"):
         import_landmarks(project, tmp_path / "absent.csv")

@@ -46,7 +46,7 @@ def test_refinement_pulls_perturbed_points_to_the_landmarks(trained):
 def test_missing_and_unknown_points_are_left_alone(trained):
     fine, truth, run = trained
     net, config = load_refine_net(run, CPU)
-    name = fine.names[1]
+    name = fine.keys[1]
     coarse = {name: truth.points[name].copy()}
     coarse[name][2] = np.nan
     refined, shares = refine_table(net, config, fine, coarse, CPU)

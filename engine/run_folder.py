@@ -1,0 +1,118 @@
+"""The layout of a ``cc2d run`` folder and its record ``run.json``: the one place that
+knows both.
+
+``run.json`` holds the settings, the environment, the images with their keys and,
+per stage, its timing once done. Once a stage is done, the settings and template
+that produced it are fixed: :meth:`RunFolder.check_same` refuses a rerun with others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.atomic import atomic_write_text
+from engine.errors import CheckpointError
+
+STAGES = ("ssl_train", "pseudo_labels", "tpl_train", "tpl_predict", "refine_train", "predict")
+# What a finished stage depends on: a rerun must bring the same values.
+FIXED_KEYS = ("ssl_config", "tpl_config", "refine_config", "template", "landmarks",
+              "template_points")
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """Paths of a run folder (nothing is created until written)."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def ssl(self) -> Path:
+        return self.root / "ssl"
+
+    @property
+    def tpl(self) -> Path:
+        return self.root / "tpl"
+
+    @property
+    def refine(self) -> Path:
+        return self.root / "refine"
+
+    @property
+    def run_json(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def template_json(self) -> Path:
+        return self.root / "template.json"
+
+    @property
+    def pseudo_labels(self) -> Path:
+        return self.root / "pseudo_labels.csv"
+
+    @property
+    def tpl_predictions(self) -> Path:
+        return self.root / "tpl_predictions.csv"
+
+    @property
+    def predictions(self) -> Path:
+        return self.root / "predictions.csv"
+
+    def read_record(self) -> dict[str, Any]:
+        """The content of ``run.json`` (``{"stages": {}}`` when there is none yet); a damaged
+        file is a CheckpointError that says so."""
+        path = self.run_json
+        if not path.exists():
+            return {"stages": {}}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise CheckpointError(
+                f"{path} is damaged ({exc}); delete the run folder {self.root} to start "
+                "afresh, or choose another one") from None
+        if not isinstance(data, dict) or not isinstance(data.get("stages"), dict):
+            raise CheckpointError(
+                f"{path} is not a cc2d run record (no 'stages'); choose another run folder")
+        return data
+
+    def write_record(self, data: Mapping[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.run_json, json.dumps(dict(data), indent=2, default=str))
+
+    def finished_stages(self) -> set[str]:
+        """Stages ``run.json`` records as done (empty when the folder has none)."""
+        return set(self.read_record()["stages"])
+
+    def check_same(self, record: Mapping[str, Any], wanted: Mapping[str, Any]) -> None:
+        """Refuse ``wanted`` settings when ``record`` has done stages under other ones."""
+        done = [s for s in STAGES if s in record["stages"]]
+        if not done:
+            return
+        wanted = _plain(wanted)
+        differ = [key for key in FIXED_KEYS if key in record and record[key] != wanted.get(key)]
+        if differ:
+            lines = [f"  {key}: {_difference(record[key], wanted.get(key))}" for key in differ]
+            raise CheckpointError(
+                f"{self.root} already holds stage(s) {', '.join(done)} made with other "
+                f"settings:\n" + "\n".join(lines) + "\nrun again with the recorded settings "
+                "to resume, or choose another run folder to start afresh")
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists, paths strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _difference(recorded: Any, wanted: Any) -> str:
+    if isinstance(recorded, dict) and isinstance(wanted, dict):
+        keys = sorted(set(recorded) | set(wanted))
+        parts = [f"{k} {recorded.get(k)!r} → {wanted.get(k)!r}" for k in keys
+                 if recorded.get(k) != wanted.get(k)]
+        return "; ".join(parts)
+    return f"{recorded!r} → {wanted!r}"
