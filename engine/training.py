@@ -75,7 +75,10 @@ def load_states(modules: dict[str, nn.Module], state: dict[str, Any], path: Path
         for key, module in modules.items():
             module.load_state_dict(state[key])
     except (KeyError, RuntimeError) as exc:
-        raise CheckpointError(f"{path} does not fit its config: {exc}") from None
+        detail = " ".join(str(exc).split())[:300]
+        raise CheckpointError(
+            f"{path} does not fit its config ({detail}); the run folder is damaged or made "
+            "by another version: train again in a new run folder") from None
 
 
 def train_loop(
