@@ -1,0 +1,150 @@
+"""Before training: which device and profile, and about how long it will take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cc2d_app.training_panel import about_duration
+from cc2d_app.training_worker import detect_gpu
+
+if TYPE_CHECKING:
+    from engine.pipeline import PipelineSettings
+
+# (fixed seconds, seconds per image) by (profile, device kind), from the ISBI runs in
+# benchmarks/results/ (150 images). The fixed part is training, the per-image part the
+# rest of the pipeline (loading, pseudo-labels, predictions).
+_COST: dict[tuple[str, str], tuple[float, float]] = {
+    # Full profile: SSL 175 s + TPL 105 s time budgets (refinement off). isbi_full_h200:
+    # pipeline_wall_s 300.6 − 280.1 s of training = 20.5 s for 150 images.
+    ("full", "cuda"): (280.0, 0.137),
+    # Same budgets on a CPU; per image the full-size SSL and detector passes, 0.78 s each
+    # (bench_infer_full_cpu single_image_s), plus ~0.1 s loading.
+    ("full", "cpu"): (280.0, 1.65),
+    # Quick profile, 2-core CPU, isbi_quick_templates_cpu, mean of three templates: SSL
+    # 507 s + TPL 330 s + refinement 93 s of training; pipeline_wall_s − training = 21.7 s
+    # for 150 images.
+    ("quick", "cpu"): (930.0, 0.145),
+    # Not measured on a GPU: an upper bound from the full-size networks' GPU throughput
+    # (SSL 7200 samples / 236 per s, TPL 8000 / 303, refinement 12800 / 2495), the smaller
+    # quick networks only run faster; per image as in the full profile.
+    ("quick", "cuda"): (62.0, 0.137),
+}
+
+PROFILE_LINES = {
+    "full": "most accurate; ~5 min on a recent GPU; on a CPU it stops on its time budget "
+            "and is less accurate",
+    "quick": "for a CPU: ~15 min on 2 cores, less accurate",
+}
+
+
+def estimate_seconds(profile: str, device_kind: str, n_images: int) -> float:
+    """Expected wall time of a whole training run; ``device_kind`` is "cuda" or "cpu"."""
+    try:
+        fixed, per_image = _COST[(profile, device_kind)]
+    except KeyError:
+        raise ValueError(f"no estimate for profile {profile!r} on {device_kind!r}") from None
+    return fixed + per_image * max(n_images, 0)
+
+
+@dataclass(frozen=True)
+class TrainChoice:
+    device: str    # "auto" | "cuda" | "cpu"
+    profile: str   # "full" | "quick"
+
+    def settings(self) -> PipelineSettings:
+        from engine.pipeline import PipelineSettings  # torch: see training_worker's warm_up
+
+        return PipelineSettings(profile=self.profile)
+
+
+class TrainDialog(QDialog):
+    """Use with ``open()``; on ``accepted`` read :meth:`choice`."""
+
+    def __init__(self, n_images: int, template_name: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Train")
+        self._n_images = n_images
+        self._gpu = detect_gpu()
+
+        heading = QLabel(f"Train on {n_images} image{'s' * (n_images != 1)}")
+        heading.setObjectName("heading")
+        template = QLabel(f"Template: {template_name}")
+        template.setTextFormat(Qt.TextFormat.PlainText)
+
+        device_box = QGroupBox("Device")
+        found = QLabel(f"GPU found: {self._gpu}" if self._gpu
+                       else "No CUDA GPU found: training runs on the CPU")
+        found.setObjectName("muted")
+        self.device_auto = QRadioButton("Automatic (the GPU when there is one)")
+        self.device_cuda = QRadioButton("GPU (CUDA)")
+        self.device_cpu = QRadioButton("CPU")
+        self.device_cuda.setEnabled(self._gpu is not None)
+        self.device_auto.setChecked(True)
+        self._devices = QButtonGroup(self)
+        box = QVBoxLayout(device_box)
+        box.addWidget(found)
+        for radio in (self.device_auto, self.device_cuda, self.device_cpu):
+            self._devices.addButton(radio)
+            box.addWidget(radio)
+
+        profile_box = QGroupBox("Profile")
+        self.profile_full = QRadioButton("Full")
+        self.profile_quick = QRadioButton("Quick")
+        (self.profile_full if self._gpu else self.profile_quick).setChecked(True)
+        self._profiles = QButtonGroup(self)
+        box = QVBoxLayout(profile_box)
+        for radio, name in ((self.profile_full, "full"), (self.profile_quick, "quick")):
+            self._profiles.addButton(radio)
+            line = QLabel(PROFILE_LINES[name])
+            line.setObjectName("muted")
+            line.setWordWrap(True)
+            line.setContentsMargins(22, 0, 0, 4)   # under the radio's text, not its dot
+            box.addWidget(radio)
+            box.addWidget(line)
+
+        self.estimate_label = QLabel()
+        buttons = QDialogButtonBox()
+        self.start_button = buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setObjectName("primary")
+        self.start_button.setDefault(True)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        for widget in (heading, template, device_box, profile_box, self.estimate_label, buttons):
+            layout.addWidget(widget)
+        self._devices.buttonToggled.connect(self._update_estimate)
+        self._profiles.buttonToggled.connect(self._update_estimate)
+        self._update_estimate()
+
+    def choice(self) -> TrainChoice:
+        if self.device_cuda.isChecked():
+            device = "cuda"
+        elif self.device_cpu.isChecked():
+            device = "cpu"
+        else:
+            device = "auto"
+        return TrainChoice(device, "full" if self.profile_full.isChecked() else "quick")
+
+    def _update_estimate(self) -> None:
+        choice = self.choice()
+        kind = "cuda" if choice.device == "cuda" or (choice.device == "auto" and self._gpu) \
+            else "cpu"
+        seconds = estimate_seconds(choice.profile, kind, self._n_images)
+        where = "on the GPU" if kind == "cuda" else "on the CPU"
+        self.estimate_label.setText(f"Estimated time {where}: {about_duration(seconds)}")

@@ -1,0 +1,146 @@
+"""What a training run is doing: its stage in words, progress, time, the live loss, Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from cc2d_app.loss_plot import LossPlot
+from engine.progress import Progress
+
+# The stage names the engine's Progress reports carry (engine/pipeline.py and the trainers).
+STAGE_TITLES = {
+    "loading images": "Loading the images",
+    "SSL training": "Learning the images (self-supervised)",
+    "SSL prediction": "Pseudo-labels from the template",
+    "TPL training": "Training the detector",
+    "TPL prediction": "Predicting",
+    "refinement training": "Training the refinement",
+    "refining": "Refining the predictions",
+}
+# Short curve names for the legend.
+CURVE_LABELS = {"SSL training": "self-supervised", "TPL training": "detector",
+                "refinement training": "refinement"}
+
+
+def stage_title(stage: str) -> str:
+    return STAGE_TITLES.get(stage, stage[:1].upper() + stage[1:])
+
+
+def exact_duration(seconds: float) -> str:
+    """"4 min 12 s", "12 s", "1 h 3 min"."""
+    s = max(0, round(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h} h {m} min"
+    return f"{m} min {s} s" if m else f"{s} s"
+
+
+def about_duration(seconds: float) -> str:
+    """A rounded estimate: "under a minute", "about 14 min", "about 2 h 5 min"."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    h, m = divmod(minutes, 60)
+    if not h:
+        return f"about {m} min"
+    return f"about {h} h {m} min" if m else f"about {h} h"
+
+
+class TrainingPanel(QWidget):
+    """Feed it ``on_progress``; end it with ``finished``, ``cancelled`` or ``failed``."""
+
+    cancelRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stage_label = QLabel()
+        self.stage_label.setObjectName("heading")
+        self.bar = QProgressBar()
+        self.time_label = QLabel()
+        self.time_label.setObjectName("muted")
+        self.plot = LossPlot()
+        self.plot.setMinimumHeight(160)
+        self.state_label = QLabel()
+        self.state_label.setWordWrap(True)
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)  # messages may hold "<"
+        self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._cancel_clicked)
+        layout = QVBoxLayout(self)
+        for widget in (self.stage_label, self.bar, self.time_label):
+            layout.addWidget(widget)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignRight)
+        self._clock = QElapsedTimer()
+        self._eta: str = ""
+        self._tick = QTimer(self)   # elapsed time keeps counting between reports
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._show_time)
+        self.reset()
+
+    def reset(self) -> None:
+        """Ready for a new run (or a resumed one); the clock starts now."""
+        self.plot.clear_curves()
+        self.stage_label.setText("Starting…")
+        self.bar.setRange(0, 0)   # busy until the first report
+        self.bar.setFormat("")
+        self.state_label.clear()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
+        self._eta = ""
+        self._clock.start()
+        self._tick.start()
+        self._show_time()
+
+    def on_progress(self, p: Progress) -> None:
+        self.stage_label.setText(stage_title(p.stage))
+        total = max(p.total, 1)
+        self.bar.setRange(0, total)
+        self.bar.setValue(min(p.step, total))
+        self.bar.setFormat(f"{p.step} / {p.total}")
+        if p.eta_s is None:
+            self._eta = "estimating the time left"
+        elif p.step >= p.total:
+            self._eta = ""
+        else:
+            self._eta = f"{about_duration(p.eta_s)} left in this stage"
+        self._show_time()
+        if p.loss is not None:
+            self.plot.add_point(p.stage, CURVE_LABELS.get(p.stage, p.stage), p.step, p.loss)
+
+    def finished(self, seconds: float) -> None:
+        self._end(f"Finished in {exact_duration(seconds)}")
+        self.stage_label.setText("Done")
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1)
+        self.bar.setFormat("")
+
+    def cancelled(self) -> None:
+        self._end("Cancelled — the checkpoint is kept; Train again resumes")
+
+    def failed(self, message: str) -> None:
+        self._end(f"Failed: {message}")
+
+    def _end(self, text: str) -> None:
+        self._tick.stop()
+        self._eta = ""
+        self._show_time()
+        if self.bar.maximum() == 0:
+            self.bar.setRange(0, 1)   # stop the busy animation
+        self.state_label.setText(text)
+        self.cancel_button.hide()
+
+    def _cancel_clicked(self) -> None:
+        # Saving the checkpoint takes a moment; one request is enough.
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancelling…")
+        self.state_label.setText("Cancelling — saving a checkpoint…")
+        self.cancelRequested.emit()
+
+    def _show_time(self) -> None:
+        text = f"Elapsed {exact_duration(self._clock.elapsed() / 1000)}"
+        self.time_label.setText(f"{text} · {self._eta}" if self._eta else text)
