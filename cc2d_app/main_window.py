@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
 
         def done(skipped: list[Any]) -> None:
             session.images_added()
-            if skipped:
+            if skipped and not session.closed:
                 show_error(self, "Some files were not added", skipped_summary(skipped),
                            details="\n".join(f"{s.path}: {s.reason}" for s in skipped))
 

@@ -217,6 +217,8 @@ class ProjectSession(QObject):
 
     def images_added(self) -> None:
         """Refresh after a worker added images (GUI thread)."""
+        if self.closed:  # a queued report of a task that ended with the project
+            return
         self._reload_images()
         self.imagesChanged.emit()
         self._emit_saved()

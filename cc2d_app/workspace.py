@@ -234,14 +234,15 @@ class Workspace(QWidget):
         same_size = self._display is not None and (
             (self._display.width, self._display.height) == (image.width, image.height))
         self._display = image
-        self.canvas.set_image(image.values, keep_view=same_size)
         # The user's window carries over while images share a value range (ADR 0007).
         if self._window is None or self._window_range != image.value_range:
             preset = image.presets[0]
             self._window = (preset.centre, preset.width, image.invert)
             self._window_range = image.value_range
+        self.canvas.set_image(image.values, keep_view=same_size, window=self._window,
+                              value_range=image.value_range)
         self.view_panel.show_image(image.value_range, image.presets)
-        self._apply_window(*self._window)
+        self.view_panel.show_window(*self._window)
         self.messageText.emit("")
         self._prefetch_next()
 

@@ -48,7 +48,9 @@ class ImageLayer:
             return 0, 0
         return int(self.values.shape[1]), int(self.values.shape[0])
 
-    def set_values(self, values: np.ndarray | None) -> None:
+    def set_values(self, values: np.ndarray | None, *,
+                   window: tuple[float, float, bool] | None = None,
+                   value_range: tuple[float, float] | None = None) -> None:
         if values is None:
             self.values = None
             self.qimage = QImage()
@@ -57,7 +59,12 @@ class ImageLayer:
         if values.ndim != 2:
             raise ValueError(f"expected a 2-D grey image, got shape {values.shape}")
         self.values = np.asarray(values, dtype=np.float32)
-        self.span = value_span(self.values)
+        if value_range is not None and value_range[1] > value_range[0]:
+            self.span = float(value_range[1] - value_range[0])
+        else:
+            self.span = value_span(self.values)
+        if window is not None:
+            self.window = (float(window[0]), float(window[1]), bool(window[2]))
         self.render()
 
     def set_window(self, centre: float, width: float, invert: bool) -> None:

@@ -74,12 +74,16 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
         self.cursor_label = CursorLabel(self.viewport())
 
     # ----------------------------------------------------------------- image and window
-    def set_image(self, values: np.ndarray | None, *, keep_view: bool = False) -> None:
+    def set_image(self, values: np.ndarray | None, *, keep_view: bool = False,
+                  window: tuple[float, float, bool] | None = None,
+                  value_range: tuple[float, float] | None = None) -> None:
         """Show ``values`` (float H×W); None clears. ``keep_view`` keeps zoom and centre when
-        the new image has the size of the old one, else the image is fitted."""
+        the new image has the size of the old one, else the image is fitted. Giving the
+        ``window`` (centre, width, invert) and the known ``value_range`` renders once and
+        skips a scan of the pixels: this runs on the GUI thread at every image change."""
         old_size = self._image.size
         self._cancel_gesture()
-        self._image.set_values(values)
+        self._image.set_values(values, window=window, value_range=value_range)
         self.loupe.set_source(self._image.qimage)
         self._calibration.clear()
         if values is None:
