@@ -1,0 +1,111 @@
+"""The training panel: texts, the loss curves and Cancel, from synthetic Progress reports."""
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cc2d_app.loss_plot import REDRAW_MS
+from cc2d_app.training_panel import TrainingPanel, about_duration, exact_duration
+from engine.progress import Progress
+
+
+@pytest.mark.parametrize(("seconds", "exact", "about"), [
+    (12, "12 s", "under a minute"),
+    (252, "4 min 12 s", "about 4 min"),
+    (14 * 60 + 40, "14 min 40 s", "about 15 min"),
+    (3780, "1 h 3 min", "about 1 h 3 min"),
+    (7200, "2 h 0 min", "about 2 h"),
+])
+def test_durations_in_words(seconds, exact, about):
+    assert exact_duration(seconds) == exact
+    assert about_duration(seconds) == about
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = TrainingPanel()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _curves(panel):
+    return panel.plot.getPlotItem().listDataItems()
+
+
+def _drawn(panel):
+    # An empty curve (created, not drawn yet) has no data: (None, None).
+    return [tuple([] if v is None else list(v) for v in c.getData()) for c in _curves(panel)]
+
+
+def test_progress_shows_stage_steps_time_left_and_a_curve(qtbot, panel):
+    panel.on_progress(Progress("SSL training", 25, 100, 18.0, 130.0))
+    assert panel.stage_label.text() == "Learning the images (self-supervised)"
+    assert (panel.bar.value(), panel.bar.maximum(), panel.bar.text()) == (25, 100, "25 / 100")
+    assert panel.time_label.text().startswith("Elapsed 0 s")
+    assert "about 2 min left" in panel.time_label.text()
+    panel.on_progress(Progress("SSL training", 50, 100, 16.0, 100.0))
+    qtbot.waitUntil(lambda: _drawn(panel) == [([25, 50], [18.0, 16.0])])
+
+    panel.on_progress(Progress("SSL prediction", 3, 8, None, None))
+    assert panel.stage_label.text() == "Pseudo-labels from the template"
+    assert "estimating" in panel.time_label.text()
+    panel.on_progress(Progress("TPL training", 25, 200, 44.0, 60.0))
+    assert panel.stage_label.text() == "Training the detector"
+    qtbot.waitUntil(lambda: len(_drawn(panel)) == 2)
+    pens = {c.opts["pen"].color().name() for c in _curves(panel)}
+    assert len(pens) == 2, "each stage gets its own colour"
+    assert not panel.plot.log_scale()        # 16 to 44: within a decade
+
+
+def test_the_loss_axis_turns_logarithmic_beyond_a_decade(qtbot, panel):
+    panel.on_progress(Progress("TPL training", 25, 100, 50.0, 10.0))
+    panel.on_progress(Progress("TPL training", 50, 100, 20.0, 10.0))
+    qtbot.wait(2 * REDRAW_MS)
+    assert not panel.plot.log_scale()
+    panel.on_progress(Progress("TPL training", 75, 100, 2.0, 10.0))
+    qtbot.waitUntil(panel.plot.log_scale)
+    panel.reset()
+    assert _curves(panel) == [] and not panel.plot.log_scale()
+
+
+def test_redraws_are_throttled(qtbot, panel):
+    panel.on_progress(Progress("SSL training", 1, 1000, 10.0, 10.0))
+    qtbot.waitUntil(lambda: len(_drawn(panel)) == 1 and _drawn(panel)[0][0] == [1])
+    redraws = []
+    _curves(panel)[0].sigPlotChanged.connect(lambda *_: redraws.append(1))
+    start = time.perf_counter()
+    for step in range(2, 202):                # 200 reports in about a second
+        panel.on_progress(Progress("SSL training", step, 1000, 10.0 - step / 100, 10.0))
+        qtbot.wait(5)
+    qtbot.waitUntil(lambda: _drawn(panel)[0][0][-1] == 201)
+    seconds = time.perf_counter() - start
+    assert len(redraws) <= seconds * 1000 / REDRAW_MS + 2
+    assert _drawn(panel)[0][0] == list(range(1, 202))
+
+
+def test_cancel_click_asks_once(qtbot, panel):
+    with qtbot.waitSignal(panel.cancelRequested):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    assert not panel.cancel_button.isEnabled()
+    assert "Cancelling" in panel.state_label.text()
+    with qtbot.assertNotEmitted(panel.cancelRequested):
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+
+
+def test_final_states_and_reset(qtbot, panel):
+    panel.on_progress(Progress("refining", 8, 8, None, 0.0))
+    panel.finished(252)
+    assert panel.state_label.text() == "Finished in 4 min 12 s"
+    assert panel.cancel_button.isHidden()
+    panel.reset()
+    assert panel.state_label.text() == "" and panel.cancel_button.isVisible()
+    panel.cancelled()
+    assert panel.state_label.text() == ("Cancelled — the checkpoint is kept; "
+                                        "Train again resumes")
+    panel.reset()
+    panel.failed("the template cannot be read: <bad>.png")
+    assert panel.state_label.text() == "Failed: the template cannot be read: <bad>.png"
+    assert panel.bar.maximum() > 0, "the busy animation stops"
