@@ -72,25 +72,30 @@ def store_predictions(project: Project, predictions: LandmarkTable,
             f"'{schema.name}' has {len(schema)}; they come from a run of another schema")
     records = {r.path.resolve(): r for r in project.images()}
     edits: dict[int, dict[int, Landmark | None]] = {}
+    kept: dict[int, dict[int, Landmark | None]] = {}
     for key, path in _image_paths(project, predictions, images, run_id).items():
         rec = records.get(Path(path).resolve())
         if rec is None:
             continue
         current = project.landmarks(rec.id)
+        remembered = project.predictions(rec.id)
         for i, new in enumerate(table_landmarks(predictions, key)):
             if new is None or new.source is LandmarkSource.TEMPLATE:
                 continue
+            point = Landmark(new.x, new.y, LandmarkSource.PREDICTED, new.confidence)
+            if point != remembered[i]:  # what the model said, even under a clinician's point
+                kept.setdefault(rec.id, {})[i] = point
             old = current[i]
             if old is not None and old.source in KEPT_SOURCES:
                 continue
-            point = Landmark(new.x, new.y, LandmarkSource.PREDICTED, new.confidence)
             if point != old:
                 edits.setdefault(rec.id, {})[i] = point
-    if not edits:
+    if not edits and not kept:
         return None
     n = sum(len(v) for v in edits.values())
     what = f"predictions of run {run_id}" if run_id is not None else "predictions"
-    return project.apply_edits(edits, summary=f"{what}: {n} point(s) on {len(edits)} image(s)")
+    return project.apply_edits(edits, predictions=kept,
+                               summary=f"{what}: {n} point(s) on {len(edits)} image(s)")
 
 
 def _image_paths(project: Project, predictions: LandmarkTable,

@@ -93,9 +93,13 @@ def test_predictions_are_one_edit_that_keeps_clinicians_points(project: Project)
     assert after[recs[3].id] == before[recs[3].id]
     changed = 3 * N_CUSTOM - 1 - 1 - 1    # three images, less the two kept and the gap
     assert entry.summary.endswith(f"{changed} point(s) on 3 image(s)")
+    # The model's points are kept for Restore, also where the clinician's point stays.
+    assert project.predictions(recs[1].id)[1] == Landmark(*table.points[keys[1]][1], P, 0.5)
+    assert project.predictions(recs[3].id) == [None] * N_CUSTOM   # template rows are not
     assert store_predictions(project, table, [r.path for r in recs]) is None   # no change
     project.undo()                                          # one undo reverts every point
     assert {r.id: project.landmarks(r.id) for r in recs} == before
+    assert project.predictions(recs[1].id) == [None] * N_CUSTOM
 
 
 def test_predictions_of_twins_go_to_their_own_images(tmp_path: Path) -> None:
