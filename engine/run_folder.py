@@ -95,7 +95,8 @@ class RunFolder:
         if not done:
             return
         wanted = _plain(wanted)
-        differ = [key for key in FIXED_KEYS if key in record and record[key] != wanted.get(key)]
+        differ = [key for key in FIXED_KEYS
+                  if key in record and _normal(key, record[key]) != _normal(key, wanted.get(key))]
         if differ:
             lines = [f"  {key}: {_difference(record[key], wanted.get(key))}" for key in differ]
             raise CheckpointError(
@@ -107,6 +108,11 @@ class RunFolder:
 def _plain(value: Any) -> Any:
     """``value`` as it reads back from JSON (tuples become lists, paths strings)."""
     return json.loads(json.dumps(value, default=str))
+
+
+def _normal(key: str, value: Any) -> Any:
+    # Older records hold the template's path as given, possibly relative.
+    return str(Path(value).resolve()) if key == "template" and value else value
 
 
 def _difference(recorded: Any, wanted: Any) -> str:
