@@ -247,13 +247,14 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(session)
         self.workspace.statusText.connect(self.cursor_label.setText)
         self.workspace.messageText.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.workspace.trainRequested.connect(self._train)
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         self._saved_at = ""
         self._update_title()
         self._update_actions()
         self.workspace.canvas.setFocus()
+        self.workspace.training.ended.connect(self._update_actions)
+        self.workspace.training.offer_resume()
 
     def _saved(self, at: str) -> None:
         self._saved_at = at
@@ -363,18 +364,28 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _train(self) -> None:
-        if self.session is None:
-            return
-        box = QMessageBox(QMessageBox.Icon.Information, "Train",
-                          "The template is complete.", QMessageBox.StandardButton.Ok, self)
-        box.setInformativeText(
-            "Training from inside the app comes with the next release. Until then, export "
-            "the template's landmarks with\n  cc2d project export\nand train with\n"
-            "  cc2d run --images DIR --template IMG --labels CSV --out RUN")
-        self._dialog = box
-        box.open()
+        if self.workspace is not None:
+            self.workspace.training.ask()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.workspace is not None and self.workspace.training.busy:
+            # Ask first; closing then stops training cleanly (its checkpoint is kept).
+            event.ignore()
+            box = QMessageBox(QMessageBox.Icon.Question, "Training is running",
+                              "Stop training and close? The run is saved and can be "
+                              "resumed when the project is opened again.",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                              self)
+            box.button(QMessageBox.StandardButton.Yes).clicked.connect(
+                self._close_after_training)
+            self._dialog = box
+            box.open()
+            return
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.close_project()
         event.accept()
+
+    def _close_after_training(self) -> None:
+        if self.workspace is not None:
+            self.workspace.training.stop_and_wait()
+        self.close()

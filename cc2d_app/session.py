@@ -26,6 +26,8 @@ from engine.project import (
     LandmarkSource,
     Project,
     ReviewStatus,
+    Run,
+    RunState,
 )
 from engine.project.editlog import now
 
@@ -188,6 +190,56 @@ class ProjectSession(QObject):
 
     def redo(self) -> bool:
         return self._history(self._project.redo, "Could not redo")
+
+    # -- training runs ----------------------------------------------------------------------
+
+    def training_inputs(self) -> tuple[list[Path], Any]:
+        """Image paths and the template for ``run_pipeline``; CC2DError says what is missing."""
+        from engine.project.training import training_inputs
+
+        return training_inputs(self._project)
+
+    def add_run(self, config: dict[str, Any]) -> Run:
+        return self._project.add_run(config)
+
+    def update_run(self, run_id: int, state: RunState,
+                   metrics: dict[str, Any] | None = None) -> Run:
+        return self._project.update_run(run_id, state=state, metrics=metrics)
+
+    def unfinished_run(self) -> Run | None:
+        """The newest run that started but neither finished nor failed, if any."""
+        runs = [r for r in self._project.runs()
+                if r.state in (RunState.RUNNING, RunState.CANCELLED)]
+        return runs[-1] if runs else None
+
+    def finished_run(self) -> Run | None:
+        runs = [r for r in self._project.runs() if r.state == RunState.FINISHED]
+        return runs[-1] if runs else None
+
+    def store_run_predictions(self, run_id: int, table: Any = None,
+                              images: Sequence[Path] | None = None) -> int:
+        """A run's predictions (its predictions.csv, or ``table``) into the project as one
+        edit; returns how many images changed. A failure is reported, not raised."""
+        from engine.data.landmarks import read_landmark_csv
+        from engine.project.training import store_predictions
+        from engine.run_folder import RunFolder
+
+        try:
+            if table is None:
+                table = read_landmark_csv(RunFolder(self._project.run(run_id).folder)
+                                          .predictions)
+            entry = store_predictions(self._project, table, images, run_id=run_id)
+        except CC2DError as exc:
+            self.failed.emit("Could not store the predictions", exc)
+            return 0
+        if entry is None:
+            return 0
+        touched = self._project.touched_images(entry)
+        self._reload_images()
+        for i in sorted(touched):
+            self.landmarksChanged.emit(i)
+        self._emit_saved()
+        return len(touched)
 
     # -- images (the slow part runs in a worker; see add_images_task) -------------------
 

@@ -104,11 +104,14 @@ def start_training(
     settings: PipelineSettings,
     device: str,
     parent: QObject | None,
+    *,
+    deferred: bool = True,
 ) -> TrainingTask:
     """Train (or resume) in ``run_dir`` on ``device`` ("auto", "cuda" or "cpu").
 
     The thread starts on the next turn of the event loop, so signals connected right
-    after this call miss nothing, not even an immediate failure.
+    after this call miss nothing, not even an immediate failure; ``deferred=False``
+    leaves the start to the caller (who then connects first and calls ``start()``).
     """
 
     def work(progress: Callable[[Progress], None], cancel: threading.Event) -> dict[str, Any]:
@@ -120,5 +123,6 @@ def start_training(
                             cancel=cancel)
 
     task = TrainingTask(work, parent)
-    QTimer.singleShot(0, task.start)
+    if deferred:
+        QTimer.singleShot(0, task.start)
     return task

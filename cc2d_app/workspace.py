@@ -21,6 +21,8 @@ from cc2d_app.image_list import ImageListPanel
 from cc2d_app.landmark_panel import LandmarkPanel, landmark_colors
 from cc2d_app.review import hover_text, is_low
 from cc2d_app.session import ProjectSession
+from cc2d_app.training_controller import TrainingController
+from cc2d_app.training_panel import TrainingPanel
 from cc2d_app.view_panel import ViewPanel
 from cc2d_app.workers import ImageLoader
 
@@ -30,7 +32,6 @@ class Workspace(QWidget):
 
     statusText = Signal(str)
     messageText = Signal(str)
-    trainRequested = Signal()
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,9 +53,13 @@ class Workspace(QWidget):
         self.canvas = ImageCanvas()
         self.landmarks = LandmarkPanel(schema)
         self.view_panel = ViewPanel()
+        self.training_panel = TrainingPanel()
+        self.training = TrainingController(session, self.training_panel, self)
         side = QTabWidget()
         side.addTab(self.landmarks, "Landmarks")
         side.addTab(self.view_panel, "View")
+        side.addTab(self.training_panel, "Training")
+        self.training.started.connect(lambda: side.setCurrentWidget(self.training_panel))
         self.side_tabs = side
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.images)
@@ -79,7 +84,7 @@ class Workspace(QWidget):
         self.canvas.windowChanged.connect(self._canvas_window)
         self.canvas.calibrationLineDrawn.connect(self._calibration_line)
         self.landmarks.landmarkActivated.connect(self.activate)
-        self.landmarks.trainRequested.connect(self.trainRequested)
+        self.landmarks.trainRequested.connect(self.training.ask)
         self.landmarks.restoreRequested.connect(self._restore)
         self.landmarks.reviewedRequested.connect(self.mark_reviewed_and_next)
         self.view_panel.windowEdited.connect(self._panel_window)
@@ -93,6 +98,7 @@ class Workspace(QWidget):
 
     def shutdown(self) -> None:
         """Stop reading the session before it closes; queued decodes may still arrive."""
+        self.training.stop_and_wait()
         self.loader.wait()
         self.images.model.detach()
         self.current_id = None

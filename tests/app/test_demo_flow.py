@@ -7,10 +7,11 @@ import pytest
 from gestures import at, click, drag, show_active
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QDoubleSpinBox, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QDoubleSpinBox, QLabel, QPushButton
 
 from cc2d_app.main_window import MainWindow
 from cc2d_app.settings import AppSettings
+from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import read_landmark_csv
 from engine.project.demo import IMAGES_DIR
 
@@ -56,10 +57,10 @@ def test_demo_annotate_template_until_train(qtbot, window, demo_cache):
                for p, (x, y) in zip(placed, points))
     assert train.isEnabled() and window.act_train.isEnabled()
     qtbot.mouseClick(train, LEFT)
-    box = next(w for w in QApplication.topLevelWidgets()
-               if isinstance(w, QMessageBox) and w.isVisible())
-    assert "cc2d run" in box.informativeText()
-    box.accept()
+    dialog = window.findChild(TrainDialog)
+    qtbot.waitExposed(dialog)
+    assert "12 images" in dialog.findChild(QLabel, "heading").text()
+    dialog.reject()
 
 
 def test_delete_makes_train_say_what_is_missing(qtbot, window):
