@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
                           lambda: self._canvas("zoom_1to1"))
         self.act_calibrate = a("mdi6.ruler", "&Calibrate pixel size…", self._calibrate)
         self.act_train = a("mdi6.school", "&Train…", self._train)
+        self.act_predict = a("mdi6.auto-fix", "&Predict new images", self._predict_new)
         menu = self.menuBar()
         for title, actions in (
             ("&Project", [self.act_new, self.act_open, self.act_demo, None, self.act_add,
@@ -121,7 +122,7 @@ class MainWindow(QMainWindow):
             ("&Image", [self.act_prev, self.act_next, None, self.act_template,
                         self.act_reviewed, self.act_calibrate]),
             ("&View", [self.act_fit, self.act_1to1]),
-            ("&Train", [self.act_train]),
+            ("&Train", [self.act_train, self.act_predict]),
         ):
             m = menu.addMenu(title)
             for act in actions:
@@ -157,7 +158,7 @@ class MainWindow(QMainWindow):
         for act in (self.act_add, self.act_export, self.act_close, self.act_prev, self.act_next,
                     self.act_template, self.act_reviewed, self.act_fit, self.act_1to1,
                     self.act_calibrate,
-                    self.act_train):
+                    self.act_train, self.act_predict):
             act.setEnabled(has)
         undo, redo = self.session.undo_redo_state() if has else ("", "")
         self._undo_redo(undo, redo)
@@ -254,6 +255,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.workspace.canvas.setFocus()
         self.workspace.training.ended.connect(self._update_actions)
+        self.workspace.training.message.connect(
+            lambda text: self.statusBar().showMessage(text, 10000))
         self.workspace.training.offer_resume()
 
     def _saved(self, at: str) -> None:
@@ -362,6 +365,10 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(self.session, self.workspace.current_id, self)
         self._dialog = dialog
         dialog.open()
+
+    def _predict_new(self) -> None:
+        if self.workspace is not None:
+            self.workspace.training.predict_new()
 
     def _train(self) -> None:
         if self.workspace is not None:

@@ -212,6 +212,13 @@ class ProjectSession(QObject):
                 if r.state in (RunState.RUNNING, RunState.CANCELLED)]
         return runs[-1] if runs else None
 
+    def unlabelled_images(self) -> list[int]:
+        """Images other than the template with no landmark at all (e.g. added after
+        training)."""
+        tid = self.template_id()
+        return [r.id for r in self._images
+                if r.id != tid and all(lm is None for lm in self.landmarks(r.id))]
+
     def finished_run(self) -> Run | None:
         runs = [r for r in self._project.runs() if r.state == RunState.FINISHED]
         return runs[-1] if runs else None

@@ -29,6 +29,7 @@ class TrainingController(QObject):
 
     started = Signal()
     ended = Signal()
+    message = Signal(str)
 
     def __init__(self, session: ProjectSession, panel: TrainingPanel, parent: QWidget) -> None:
         super().__init__(parent)
@@ -82,6 +83,48 @@ class TrainingController(QObject):
         self.task = task
         task.start()
         self.started.emit()
+
+    def predict_new(self) -> None:
+        """Predict, with the newest finished run, the images that have no landmarks yet
+        (added after training); no retraining."""
+        if self.busy:
+            return
+        run = self._session.finished_run()
+        todo = self._session.unlabelled_images()
+        if run is None or not todo:
+            show_error(self._window, "Nothing to predict",
+                       "Train first: there is no finished run." if run is None else
+                       "Every image already has landmarks; add images to predict them.")
+            return
+        paths = [self._session.image(i).path for i in todo]
+
+        def work(progress: Any, cancel: Any) -> Any:
+            from engine.device import pick_device
+            from engine.run_predict import predict_images
+
+            skipped: list[Any] = []
+            table = predict_images(run.folder, paths, pick_device(None), skipped=skipped,
+                                   progress=progress, cancel=cancel)
+            return table, skipped
+
+        self._run = None  # a prediction changes no run's state
+        self._panel.reset()
+        task = TrainingTask(work, self)
+        task.report.connect(self._panel.on_progress)
+        task.succeeded.connect(lambda result: self._predicted(run, paths, *result))
+        task.cancelled.connect(self._panel.cancelled)
+        task.failed.connect(self._failed)
+        task.finished.connect(self._finished)
+        self.task = task
+        task.start()
+        self.started.emit()
+
+    def _predicted(self, run: Run, paths: list[Any], table: Any, skipped: list[Any]) -> None:
+        task = self.task
+        self._panel.finished(task.elapsed_s if task is not None else 0.0)
+        changed = self._session.store_run_predictions(run.id, table, images=paths)
+        note = f" {len(skipped)} could not be read." if skipped else ""
+        self.message.emit(f"Predicted {changed} new image(s) with run {run.id}.{note}")
 
     def cancel(self) -> None:
         if self.task is not None:

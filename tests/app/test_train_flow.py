@@ -181,3 +181,47 @@ def test_training_that_cannot_start_says_why(qtbot, project):
     assert not window.workspace.training.busy
     box.accept()
     window.close()
+
+
+def test_predict_new_images_without_retraining(qtbot, project, tmp_path):
+    folder, _steps = project
+    window = open_project(qtbot, folder)
+    ws, session = window.workspace, window.session
+    train(qtbot, window)
+    qtbot.waitUntil(lambda: not ws.training.busy, timeout=120000)
+    runs_before = len(session.reader().runs())
+    write_phantom_dataset(tmp_path / "later", 2, PhantomSpec(n_landmarks=3, width=96,
+                                                            height=120), seed=9)
+    window.add_images([tmp_path / "later"])
+    qtbot.waitUntil(lambda: len(session.images()) == 7 and window.progress.isHidden(),
+                    timeout=20000)
+    new = session.unlabelled_images()
+    assert len(new) == 2
+    window.act_predict.trigger()  # Train ▸ Predict new images
+    qtbot.waitUntil(lambda: not ws.training.busy, timeout=60000)
+    assert session.unlabelled_images() == []
+    for image_id in new:
+        assert all(p is not None and p.source == LandmarkSource.PREDICTED
+                   for p in session.landmarks(image_id))
+    assert len(session.reader().runs()) == runs_before  # no new training
+    window.close()
+
+
+def test_a_failing_training_shows_its_message(qtbot, project, monkeypatch):
+    folder, _steps = project
+    from engine.errors import TrainingError
+
+    def broken(*args, **kwargs):
+        raise TrainingError("the loss became NaN at step 3; start a new run folder")
+
+    monkeypatch.setattr("engine.pipeline.run_pipeline", broken)
+    window = open_project(qtbot, folder)
+    train(qtbot, window)
+    qtbot.waitUntil(lambda: not window.workspace.training.busy, timeout=30000)
+    qtbot.waitUntil(lambda: visible_box() is not None)
+    box = visible_box()
+    assert "NaN at step 3" in box.text()
+    assert "NaN" in window.workspace.training_panel.state_label.text()
+    assert window.session.reader().runs()[-1].state == RunState.FAILED
+    box.accept()
+    window.close()
