@@ -106,7 +106,9 @@ def read_landmark_csv(path: str | os.PathLike) -> LandmarkTable:
         raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
     if not rows:
         raise LandmarkFileError(f"{path} holds no landmark rows")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    # The project export names its pixel columns x_px, y_px (beside x_mm, y_mm).
+    xcol, ycol = ("x_px", "y_px") if "x" not in header and "x_px" in header else ("x", "y")
+    missing = [c for c in ("image", "landmark", xcol, ycol) if c not in header]
     if missing:
         raise LandmarkFileError(
             f"{path} lacks column(s) {', '.join(missing)}; expected at least "
@@ -114,7 +116,7 @@ def read_landmark_csv(path: str | os.PathLike) -> LandmarkTable:
         )
     names: dict[int, str] = {}
     parsed: list[tuple[str, int, float, float, dict[str, str]]] = []
-    extra_cols = [c for c in header if c not in (*REQUIRED_COLUMNS, "name")]
+    extra_cols = [c for c in header if c not in ("image", "landmark", xcol, ycol, "name")]
     for i, row in enumerate(rows, start=2):
         where = f"{path.name} line {i}"
         image = (row["image"] or "").strip()
@@ -132,8 +134,8 @@ def read_landmark_csv(path: str | os.PathLike) -> LandmarkTable:
             raise LandmarkFileError(
                 f"{where}: landmark {idx} is called '{name}' here but '{names[idx]}' before"
             )
-        x = _parse_float(row["x"] or "", where)
-        y = _parse_float(row["y"] or "", where)
+        x = _parse_float(row[xcol] or "", where)
+        y = _parse_float(row[ycol] or "", where)
         parsed.append((image, idx, x, y, {c: row.get(c) or "" for c in extra_cols}))
     n = max(names)
     gaps = sorted(set(range(1, n + 1)) - set(names))

@@ -67,3 +67,17 @@ def test_table_rows_name_images_by_the_one_rule():
                                    "x/img001.png": np.ones((1, 2))})
     with pytest.raises(LandmarkFileError, match="'img001.png' and 'x/img001.png'"):
         twins.get("/d/x/img001.png")
+
+
+def test_the_project_export_reads_back_as_a_landmark_table(tmp_path):
+    from engine.data.landmarks import read_landmark_csv
+
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "image,landmark,name,x_px,y_px,x_mm,y_mm,source,confidence,status\n"
+        "../img/a.png,1,Sella,10.500,20.250,1.05,2.025,template,,reviewed\n"
+        "../img/a.png,2,Nasion,,,,,,,reviewed\n", encoding="utf-8")
+    table = read_landmark_csv(path)
+    assert table.names == ("Sella", "Nasion")
+    points = table.points["../img/a.png"]
+    assert points[0].tolist() == [10.5, 20.25] and np.isnan(points[1]).all()
