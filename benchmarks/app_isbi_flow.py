@@ -1,0 +1,193 @@
+"""The app's whole flow on real ISBI 2015 images, scored against `cc2d run` on the same input.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/app_isbi_flow.py \
+        [--data ../shared/data/isbi2015] [--profile quick] [--out benchmarks/results/...json]
+
+In the real main window (offscreen or under Xvfb) with real mouse events: a project over
+the 150 training images, template 125.jpg annotated by clicking the doctors' mean points,
+Train (the dialog's CPU and profile chosen by clicks), the predictions reviewed on
+screen, everything exported to CSV by the export dialog. Then `cc2d run` gets the same
+images and the template labels the app stored, and `cc2d evaluate` scores both CSVs
+against the doctors' mean in mm. It also renders the training panel mid-run, the review
+screen and the export dialog to docs/screenshots/. Not a test: about 2 × 15 min on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHOTS = REPO / "docs" / "screenshots"
+
+
+def pump(app, seconds: float) -> None:
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def wait_until(app, condition, timeout: float) -> None:
+    end = time.time() + timeout
+    while not condition():
+        if time.time() > end:
+            raise TimeoutError("the app did not get there in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def commit() -> str:
+    if os.environ.get("CC2D_COMMIT"):
+        return os.environ["CC2D_COMMIT"]
+    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/isbi2015")
+    parser.add_argument("--profile", default="quick", choices=("quick", "full"))
+    parser.add_argument("--template", default="125.jpg")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" /
+                        f"app_isbi_flow_cpu_{date.today().isoformat()}.json")
+    args = parser.parse_args()
+    if not (args.data / "landmarks.csv").is_file():
+        print(f"no ISBI data at {args.data}", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="cc2d-app-isbi-"))
+    os.environ["CC2D_SETTINGS_DIR"] = str(work / "settings")
+    images = work / "train"  # links, never copies, to the 150 training images
+    images.mkdir()
+    for i in range(1, 151):
+        (images / f"{i:03d}.jpg").symlink_to((args.data / "images" / f"{i:03d}.jpg").resolve())
+    sys.path.insert(0, str(REPO))
+
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
+
+    from cc2d_app.export_dialog import ExportDialog
+    from cc2d_app.main_window import MainWindow
+    from cc2d_app.session import ProjectSession
+    from cc2d_app.theme import apply_theme
+    from cc2d_app.train_dialog import TrainDialog
+    from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
+    from engine.project import default_schema
+
+    truth = read_landmark_csv(args.data / "landmarks.csv")
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    window = MainWindow()
+    window.resize(1440, 900)
+    window.show()
+    window.activateWindow()
+    project_dir = work / "isbi_cc2d"
+    ProjectSession.create(project_dir, default_schema()).close()
+    window.open_project(str(project_dir))
+    window.add_images([images])
+    wait_until(app, lambda: len(window.session.images()) == 150 and window.progress.isHidden(),
+               600)
+    ws, session = window.workspace, window.session
+    by_name = {r.name: r.id for r in session.images()}
+    ws.show_image(by_name[args.template])
+    rec = session.image(by_name[args.template])
+    wait_until(app, lambda: ws.canvas.image_size() == (rec.width, rec.height), 60)
+    # Click each landmark at the fitted zoom (the CLI run below gets the very labels these
+    # clicks stored, so the click's rounding to screen pixels does not enter the comparison).
+    for x, y in truth.get(args.template):
+        QTest.mouseClick(ws.canvas.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier,
+                         ws.canvas.image_to_viewport(x, y).toPoint())
+    assert not session.missing_template_landmarks(), "the template is not complete"
+
+    qt_click = QTest.mouseClick
+    qt_click(ws.landmarks.train, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(TrainDialog)
+    wait_until(app, dialog.isVisible, 30)
+    for radio in (dialog.device_cpu, dialog.profile_quick if args.profile == "quick"
+                  else dialog.profile_full):
+        qt_click(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    qt_click(dialog.start_button, Qt.MouseButton.LeftButton)
+    t0 = time.perf_counter()
+    shot_taken = False
+    while ws.training.busy:
+        if not shot_taken and "detector" in ws.training_panel.stage_label.text().lower():
+            pump(app, 60)  # a minute into the detector's training: a curve worth seeing
+            window.grab().save(str(SHOTS / "training_panel.png"))
+            shot_taken = True
+        pump(app, 1)
+    app_seconds = time.perf_counter() - t0
+    if not shot_taken:
+        window.grab().save(str(SHOTS / "training_panel.png"))
+    run = session.finished_run()
+    assert run is not None, ws.training_panel.state_label.text()
+
+    queue = session.review_queue()
+    ws.show_image(queue[0])
+    shown = session.image(queue[0])
+    wait_until(app, lambda: ws.canvas.image_size() == (shown.width, shown.height), 60)
+    ws.side_tabs.setCurrentWidget(ws.landmarks)
+    pump(app, 1)
+    window.grab().save(str(SHOTS / "review.png"))
+
+    QTest.keyClick(ws.canvas, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    export = window.findChild(ExportDialog)
+    wait_until(app, export.isVisible, 30)
+    field = export.findChild(QLineEdit, "exportFolder")
+    field.selectAll()
+    QTest.keyClicks(field, str(work / "export"))
+    qt_click(next(b for b in export.findChildren(QPushButton) if b.text() == "Export"),
+             Qt.MouseButton.LeftButton)
+    status = export.findChild(QLabel, "exportStatus")
+    wait_until(app, lambda: "Wrote" in status.text(), 120)
+    pump(app, 0.5)
+    export.grab().save(str(SHOTS / "export_dialog.png"))
+    template_points = [(lm.x, lm.y) for lm in session.landmarks(rec.id)]
+    window.close()
+
+    labels = LandmarkTable(names=truth.names)
+    import numpy as np
+
+    labels.points[args.template] = np.array(template_points)
+    write_landmark_csv(work / "template.csv", labels)
+    cli_out = work / "cli_run"
+    t1 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "engine.cli.main", "run", "--images", str(images),
+                    "--template", str(images / args.template), "--labels",
+                    str(work / "template.csv"), "--out", str(cli_out), "--profile",
+                    args.profile, "--device", "cpu"], check=True, cwd=REPO)
+    cli_seconds = time.perf_counter() - t1
+
+    scores = {}
+    for name, pred in (("app_export", work / "export" / "landmarks.csv"),
+                       ("cli_run", cli_out / "predictions.csv")):
+        out = work / f"{name}.json"
+        subprocess.run([sys.executable, "-m", "engine.cli.main", "evaluate", "--pred",
+                        str(pred), "--truth", str(args.data / "landmarks.csv"), "--spacing",
+                        "0.2", "--json", str(out)], check=True, cwd=REPO)
+        scores[name] = json.loads(out.read_text())
+    result = {
+        "command": " ".join(["python", "benchmarks/app_isbi_flow.py", *sys.argv[1:]]),
+        "commit": commit(), "date": date.today().isoformat(), "device": "cpu",
+        "cpus": os.cpu_count(), "profile": args.profile, "template": args.template,
+        "images": "ISBI 2015 training images 001-150 (evaluated on the same 150)",
+        "app_train_and_predict_s": round(app_seconds, 1), "cli_run_s": round(cli_seconds, 1),
+        "scores": scores,
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k != "scores"}, indent=2))
+    for name, s in scores.items():
+        print(name, {k: s[k] for k in s if k in ("mre", "std", "sdr", "n_points", "missing")})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
