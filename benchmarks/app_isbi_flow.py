@@ -28,22 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "docs" / "screenshots"
 
 
-def pump(app, seconds: float) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        app.processEvents()
-        time.sleep(0.02)
-
-
-def wait_until(app, condition, timeout: float) -> None:
-    end = time.time() + timeout
-    while not condition():
-        if time.time() > end:
-            raise TimeoutError("the app did not get there in time")
-        app.processEvents()
-        time.sleep(0.02)
-
-
 def commit() -> str:
     if os.environ.get("CC2D_COMMIT"):
         return os.environ["CC2D_COMMIT"]
@@ -70,6 +54,7 @@ def main() -> int:
         (images / f"{i:03d}.jpg").symlink_to((args.data / "images" / f"{i:03d}.jpg").resolve())
     sys.path.insert(0, str(REPO))
 
+    from app_events import pump, wait_until
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton

@@ -7,7 +7,6 @@ preset), at the image's own size, so a point sits on the pixel it names.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 from engine.atomic import atomic_write_bytes
 from engine.data.display import load_display, render_window
 from engine.errors import CC2DError, ProjectError
-from engine.project.export import ImageIds, collect, write_error
+from engine.project.export import ImageIds, collect, output_folder, unique_stem, write_error
 from engine.project.model import Landmark
 from engine.project.schema import LandmarkSchema
 from engine.project.store import Project
@@ -64,11 +63,7 @@ def export_annotated(project: Project, folder: str | os.PathLike[str],
     An image whose file cannot be read any more is reported by a ProjectError naming it
     after the others were written.
     """
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_error(folder, exc) from None
+    folder = output_folder(Path(folder))
     written: list[Path] = []
     used: set[str] = set()
     unreadable: list[str] = []
@@ -81,9 +76,7 @@ def export_annotated(project: Project, folder: str | os.PathLike[str],
             continue
         preset = image.presets[0]
         grey = render_window(image.values, preset.centre, preset.width, image.invert)
-        stem = re.sub(r'[\\/:*?"<>|]', "_", Path(rec.stored_path).stem)
-        name = stem if stem.casefold() not in used else f"{stem}_{rec.id}"
-        used.add(name.casefold())
+        name = unique_stem(rec, used)
         ok, buf = cv2.imencode(".png", draw_landmarks(grey, item.landmarks, project.schema))
         if not ok:
             raise ProjectError(f"could not encode the annotated image of {rec.name}")

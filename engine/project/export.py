@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,26 @@ def collect(project: Project, image_ids: ImageIds = None) -> list[ImageLandmarks
     """The images (all, or those in ``image_ids``) with their landmarks, in the order added."""
     return [ImageLandmarks(rec, project.landmarks(rec.id)) for rec in project.images()
             if image_ids is None or rec.id in image_ids]
+
+
+def output_folder(folder: Path) -> Path:
+    """Make ``folder`` for a one-file-per-image export, with a clear error when it cannot."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(folder, exc) from None
+    return folder
+
+
+def unique_stem(rec: ImageRecord, used: set[str]) -> str:
+    """A file-system-safe stem for ``rec``'s own file in a one-file-per-image export.
+
+    Two images may share a file name in different folders: the second gets its id added.
+    """
+    stem = re.sub(r'[\\/:*?"<>|]', "_", Path(rec.stored_path).stem)
+    name = stem if stem.casefold() not in used else f"{stem}_{rec.id}"
+    used.add(name.casefold())
+    return name
 
 
 def count_points(project: Project, image_ids: ImageIds = None) -> int:

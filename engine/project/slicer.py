@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from engine.project.export import ImageIds, ImageLandmarks, collect, write_error, write_text
+from engine.project.export import (
+    ImageIds,
+    ImageLandmarks,
+    collect,
+    output_folder,
+    unique_stem,
+    write_text,
+)
 from engine.project.store import Project
 
 SCHEMA_URL = (
@@ -72,19 +78,11 @@ def markups(item: ImageLandmarks, project: Project) -> dict[str, Any]:
 def export_slicer(project: Project, folder: str | os.PathLike[str], image_ids: ImageIds = None
                   ) -> list[Path]:
     """Write one ``.mrk.json`` per image into ``folder``; returns the paths written."""
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_error(folder, exc) from None
+    folder = output_folder(Path(folder))
     written: list[Path] = []
     used: set[str] = set()
     for item in collect(project, image_ids):
-        stem = re.sub(r'[\\/:*?"<>|]', "_", Path(item.record.stored_path).stem)
-        # Two images may share a file name in different folders; keep both.
-        name = stem if stem.casefold() not in used else f"{stem}_{item.record.id}"
-        used.add(name.casefold())
-        path = folder / f"{name}.mrk.json"
+        path = folder / f"{unique_stem(item.record, used)}.mrk.json"
         write_text(path, json.dumps(markups(item, project), ensure_ascii=False, indent=1) + "\n")
         written.append(path)
     return written

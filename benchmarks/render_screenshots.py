@@ -1,6 +1,6 @@
 """Render every screen of the app to docs/screenshots/ (PNG), driving it with real events.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/render.py [--isbi DIR]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/render_screenshots.py [--isbi DIR]
 
 Uses real ISBI 2015 images from ``../shared/data/isbi2015`` (never copied: the project
 refers to them where they are) and the phantom demo. Works under Xvfb too.
@@ -12,27 +12,10 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-OUT = Path(__file__).resolve().parent
-
-
-def pump(app, seconds: float = 0.3) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def wait_until(app, condition, timeout: float = 60.0) -> None:
-    end = time.time() + timeout
-    while not condition():
-        if time.time() > end:
-            raise TimeoutError("the app did not get there in time")
-        app.processEvents()
-        time.sleep(0.01)
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "docs" / "screenshots"
 
 
 def main() -> int:
@@ -48,6 +31,7 @@ def main() -> int:
     os.environ["CC2D_SETTINGS_DIR"] = str(scratch / "settings")
     sys.path.insert(0, str(REPO))
 
+    from app_events import pump, wait_until
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtTest import QTest
