@@ -126,6 +126,9 @@ class TrainDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(10)
+        self.setMinimumWidth(440)
         for widget in (heading, template, device_box, profile_box, self.estimate_label, buttons):
             layout.addWidget(widget)
         self._devices.buttonToggled.connect(self._update_estimate)
