@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.data.dicom_tags import check_rescale, int_tag
 from engine.data.spacing import Spacing
 from engine.errors import ImageReadError
 
@@ -44,7 +45,7 @@ def read_dicom_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Return ``(width, height)`` from the DICOM header, without reading pixel data."""
     path = Path(path)
     ds = _read_dataset(path, stop_before_pixels=True)
-    rows, cols = ds.get("Rows"), ds.get("Columns")
+    rows, cols = int_tag(path, ds, "Rows", 0), int_tag(path, ds, "Columns", 0)
     if not rows or not cols:
         from engine.data.header import has_dicom_magic
 
@@ -58,7 +59,7 @@ def read_dicom_size(path: str | os.PathLike[str]) -> tuple[int, int]:
             f"{path} is a DICOM file without an image (no Rows/Columns); "
             "it may be a report, presentation state or DICOMDIR"
         )
-    return int(cols), int(rows)
+    return cols, rows
 
 
 def read_dicom(path: str | os.PathLike[str]) -> tuple[np.ndarray, Spacing | None]:
@@ -72,7 +73,7 @@ def read_dicom(path: str | os.PathLike[str]) -> tuple[np.ndarray, Spacing | None
     """
     path = Path(path)
     ds, arr = _dataset_and_frame(path)
-    pixels = _to_grey(ds, arr)
+    pixels = _to_grey(path, ds, arr)
     _check_shape(path, ds, pixels)
     return np.ascontiguousarray(pixels, dtype=np.float32), spacing_from_dataset(ds)
 
@@ -104,7 +105,7 @@ def read_dicom_values(path: str | os.PathLike[str]) -> DicomValues:
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
     colour = photometric == "PALETTE COLOR" or (arr.ndim == 3 and arr.shape[-1] == 3)
     if colour:
-        values = np.asarray(_to_grey(ds, arr) * 255.0, dtype=np.float32)
+        values = np.asarray(_to_grey(path, ds, arr) * 255.0, dtype=np.float32)
         windows: tuple[tuple[float, float, str], ...] = ()
     else:
         try:
@@ -165,11 +166,12 @@ def _dataset_and_frame(path: Path) -> tuple[Dataset, np.ndarray]:
             f"{path} is a DICOM file without pixel data; "
             "it may be a report, presentation state or DICOMDIR"
         )
+    check_rescale(path, ds)
     return ds, _first_frame(path, ds)
 
 
 def _check_shape(path: Path, ds: Dataset, pixels: np.ndarray) -> None:
-    rows, cols = int(ds.Rows), int(ds.Columns)
+    rows, cols = int_tag(path, ds, "Rows", 0), int_tag(path, ds, "Columns", 0)
     if pixels.shape != (rows, cols):
         raise ImageReadError(
             f"{path}: decoded pixel data has shape {pixels.shape}, the header says {rows}x{cols}"
@@ -299,7 +301,9 @@ def _first_frame(path: Path, ds: Dataset) -> np.ndarray:
             f"{path} uses the compressed transfer syntax {ts.name} ({ts}) and no decoder "
             f"for it is installed; install one with: pip install {_decoder_hint(ts)}"
         )
-    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+    n_frames = int_tag(path, ds, "NumberOfFrames", 1)
+    if n_frames < 1:
+        raise ImageReadError(f"{path}: the DICOM tag NumberOfFrames is {n_frames}; it is damaged")
     try:
         try:
             from pydicom.pixels import pixel_array  # pydicom >= 3 decodes one frame only
@@ -319,7 +323,7 @@ def _first_frame(path: Path, ds: Dataset) -> np.ndarray:
         ) from exc
 
 
-def _to_grey(ds: Dataset, arr: np.ndarray) -> np.ndarray:
+def _to_grey(path: Path, ds: Dataset, arr: np.ndarray) -> np.ndarray:
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
     if photometric in ("MONOCHROME1", "MONOCHROME2"):
         grey = _monochrome(ds, arr)
@@ -330,7 +334,13 @@ def _to_grey(ds: Dataset, arr: np.ndarray) -> np.ndarray:
         except ImportError:
             from pydicom.pixel_data_handlers.util import apply_color_lut
 
-        rgb = apply_color_lut(arr, ds)
+        try:
+            rgb = apply_color_lut(arr, ds)
+        except (ValueError, KeyError, AttributeError, IndexError) as exc:
+            raise ImageReadError(
+                f"{path} is a PALETTE COLOR image whose colour lookup table is missing or "
+                f"damaged ({exc}); re-export it as MONOCHROME2 or RGB"
+            ) from None
         return _luma(rgb.astype(np.float64) / np.iinfo(rgb.dtype).max)
     if arr.ndim == 3 and arr.shape[-1] == 3:
         data = arr.astype(np.float64) / float(2 ** int(ds.get("BitsStored", 8)) - 1)

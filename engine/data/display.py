@@ -3,7 +3,8 @@
 Training reads images through :func:`engine.data.images.load_image` (grey in [0, 1]);
 a viewer needs the stored values instead, so that a window set on one 16-bit image or a
 DICOM preset means the same on the next and the status bar shows the true pixel value.
-The pixel grid is load_image's (no resize, no crop), so landmark coordinates agree.
+The pixel grid is load_image's (no resize, no crop, the same EXIF orientation), so
+landmark coordinates agree.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.data.header import ImageHeader
+from engine.data.header import ImageHeader, reading
 from engine.data.images import MAX_PIXELS, decode_raster, native_grey, read_checked_header
 from engine.data.spacing import Spacing
+from engine.errors import ImageReadError
 
 FULL_RANGE = "Full range"
 AUTO = "Auto (data 0.5–99.5 %)"
@@ -56,6 +58,7 @@ class DisplayImage:
     ``presets`` is never empty; the first is the default window. ``invert`` is the
     default display inversion (DICOM MONOCHROME1; ``values`` are not inverted).
     ``unit`` names the value units for a status bar (``"HU"`` or ``""``).
+    ``orientation`` is the EXIF orientation applied, as in ``load_image`` (ADR 0002).
     """
 
     values: np.ndarray
@@ -67,6 +70,7 @@ class DisplayImage:
     spacing: Spacing | None
     unit: str
     path: Path
+    orientation: int = 1
 
 
 def load_display(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> DisplayImage:
@@ -76,7 +80,9 @@ def load_display(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) 
     failure :func:`~engine.data.images.load_image` refuses.
     """
     path = Path(path)
-    return _load(path, read_checked_header(path, max_pixels))
+    header = read_checked_header(path, max_pixels)
+    with reading(path):
+        return _load(path, header)
 
 
 def load_thumbnail(
@@ -85,21 +91,22 @@ def load_thumbnail(
     """uint8 ``(h, w)``, longest side at most ``max_side``, with the default window and inversion.
 
     8-bit JPEGs are decoded at a reduced scale, several times faster than in full.
+    The EXIF orientation is applied as in ``load_image``.
     """
     path = Path(path)
     header = read_checked_header(path, max_pixels)
     reduction = _jpeg_reduction(header, max_side)
-    if reduction > 1:
-        # IGNORE_ORIENTATION: the reduced flags otherwise apply EXIF rotation,
-        # which IMREAD_UNCHANGED (and so the landmark grid) does not.
-        flags = _REDUCED_GREY[reduction] | cv2.IMREAD_IGNORE_ORIENTATION
-        img = decode_raster(path, header, flags, reduction)
-        values, value_range, container = _raster_values(path, img, header)
-        preset, invert = _raster_presets(values, value_range, container=container)[0], False
-    else:
-        image = _load(path, header)
-        values, preset, invert = image.values, image.presets[0], image.invert
-    return render_window(_fit(values, max_side), preset.centre, preset.width, invert)
+    with reading(path):
+        if reduction > 1:
+            # IGNORE_ORIENTATION: decode_raster applies it, the same way for every caller.
+            flags = _REDUCED_GREY[reduction] | cv2.IMREAD_IGNORE_ORIENTATION
+            img = decode_raster(path, header, flags, reduction)
+            values, value_range, container = _raster_values(path, img, header)
+            preset, invert = _raster_presets(values, value_range, container=container)[0], False
+        else:
+            image = _load(path, header)
+            values, preset, invert = image.values, image.presets[0], image.invert
+        return render_window(_fit(values, max_side), preset.centre, preset.width, invert)
 
 
 def render_window(
@@ -145,6 +152,8 @@ def _load(path: Path, header: ImageHeader) -> DisplayImage:
         values, value_range, container = _raster_values(path, decode_raster(path, header), header)
         presets = _raster_presets(values, value_range, container=container)
         invert, spacing, unit = False, None, ""
+    if not np.isfinite(values).all():
+        raise ImageReadError(f"{path} decodes to values that are not numbers; it is damaged")
     values.flags.writeable = False  # shared by the viewer's renders; nobody may edit it
     return DisplayImage(
         values=values,
@@ -156,6 +165,7 @@ def _load(path: Path, header: ImageHeader) -> DisplayImage:
         spacing=spacing,
         unit=unit,
         path=path,
+        orientation=header.orientation,
     )
 
 

@@ -10,13 +10,15 @@ saved as ``.jpg`` is common in exported data sets and must still load.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from engine.errors import ImageReadError
+from engine.errors import CC2DError, ImageReadError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DICOM_MAGIC = b"DICM"
@@ -41,7 +43,8 @@ class ImageHeader:
     cheaply (PNG, JPEG), else ``None``. ``scan_offset`` is, for JPEG, the byte
     offset of the first SOS marker; the loader looks for the end-of-image marker
     after it to detect truncation (an earlier FFD9 may belong to an EXIF
-    thumbnail).
+    thumbnail). ``orientation`` is the EXIF orientation (1..8, 1 = as stored) of a
+    JPEG; ``width`` and ``height`` are the size as displayed, after it (ADR 0002).
     """
 
     format: str
@@ -49,6 +52,13 @@ class ImageHeader:
     height: int
     bit_depth: int | None = None
     scan_offset: int | None = None
+    orientation: int = 1
+
+    @property
+    def stored_size(self) -> tuple[int, int]:
+        """``(width, height)`` of the pixels as stored, before the EXIF orientation."""
+        swapped = self.orientation in (5, 6, 7, 8)  # these turn the image by 90°
+        return (self.height, self.width) if swapped else (self.width, self.height)
 
 
 def read_image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
@@ -63,14 +73,12 @@ def read_image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
 def read_header(path: str | os.PathLike[str]) -> ImageHeader:
     """Sniff the format of ``path`` and parse its header (see :class:`ImageHeader`)."""
     path = Path(path)
-    try:
+    with reading(path):
         with path.open("rb") as f:
             head = f.read(DICOM_MAGIC_OFFSET + 4)
             if not head:
                 raise ImageReadError(f"{path} is empty (0 bytes); re-export or re-copy the image")
             header = _parse(path, f, head)
-    except OSError as exc:
-        raise open_error(path, exc) from exc
     if header.width <= 0 or header.height <= 0:
         raise ImageReadError(
             f"{path} declares an invalid size {header.width}x{header.height}; the file is corrupt"
@@ -86,6 +94,28 @@ def has_dicom_magic(path: str | os.PathLike[str]) -> bool:
             return f.read(4) == DICOM_MAGIC
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn every failure while reading image ``path`` into an ImageReadError naming it.
+
+    Parsers and decoders raise anything on damaged bytes (ValueError, struct.error,
+    IndexError, ...); at this boundary a batch needs one kind it can skip and report.
+    """
+    try:
+        yield
+    except CC2DError:
+        raise
+    except OSError as exc:
+        raise open_error(path, exc) from exc
+    except MemoryError:
+        raise ImageReadError(f"{path}: not enough memory to decode this image") from None
+    except Exception as exc:
+        raise ImageReadError(
+            f"{path} is damaged or not a supported image ({type(exc).__name__}: {exc}); "
+            "re-export or re-copy it"
+        ) from exc
 
 
 def open_error(path: Path, exc: OSError) -> ImageReadError:
@@ -165,6 +195,7 @@ def _jpeg(path: Path, f: BinaryIO) -> ImageHeader:
     # so seek over them rather than reading the whole file.
     f.seek(2)
     size: tuple[int, int, int] | None = None
+    orientation = 1
     while True:
         byte = f.read(1)
         if not byte:
@@ -187,7 +218,10 @@ def _jpeg(path: Path, f: BinaryIO) -> ImageHeader:
                     f"{path} is a corrupt JPEG: image data before the frame header"
                 )
             height, width, precision = size
-            return ImageHeader("jpeg", width, height, bit_depth=precision, scan_offset=f.tell() - 2)
+            if orientation in (5, 6, 7, 8):
+                width, height = height, width
+            return ImageHeader("jpeg", width, height, bit_depth=precision,
+                               scan_offset=f.tell() - 2, orientation=orientation)
         raw = f.read(2)
         if len(raw) < 2:
             raise _truncated(path, "JPEG")
@@ -207,8 +241,36 @@ def _jpeg(path: Path, f: BinaryIO) -> ImageHeader:
                 )
             size = (height, width, precision)
             f.seek(length - 7, os.SEEK_CUR)
+        elif marker == 0xE1 and orientation == 1:  # APP1: EXIF
+            orientation = exif_orientation(f.read(length - 2))
         else:
             f.seek(length - 2, os.SEEK_CUR)
+
+
+def exif_orientation(app1: bytes) -> int:
+    """The Orientation tag (0x0112) of IFD0 in an APP1 payload; 1 when absent or invalid.
+
+    Viewers ignore an orientation they cannot read, and so do we.
+    """
+    if not app1.startswith(b"Exif\x00\x00") or len(app1) < 14:
+        return 1
+    tiff = app1[6:]
+    endian = {b"II": "<", b"MM": ">"}.get(tiff[:2])
+    if endian is None:
+        return 1
+    (ifd,) = struct.unpack(endian + "I", tiff[4:8])
+    if ifd + 2 > len(tiff):
+        return 1
+    (count,) = struct.unpack(endian + "H", tiff[ifd : ifd + 2])
+    for i in range(count):
+        entry = tiff[ifd + 2 + 12 * i : ifd + 14 + 12 * i]
+        if len(entry) < 12:
+            return 1
+        tag, typ = struct.unpack(endian + "HH", entry[:4])
+        if tag == 0x0112 and typ == 3:  # SHORT
+            (value,) = struct.unpack(endian + "H", entry[8:10])
+            return value if 1 <= value <= 8 else 1
+    return 1
 
 
 def _bmp(path: Path, head: bytes) -> ImageHeader:

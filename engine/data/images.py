@@ -7,17 +7,22 @@ Every failure is an :class:`~engine.errors.ImageReadError` naming the file.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from engine.data.header import ImageHeader, has_dicom_magic, open_error, read_header
+from engine.data.header import ImageHeader, has_dicom_magic, open_error, read_header, reading
 from engine.data.spacing import Spacing
 from engine.errors import ImageReadError
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", "")  # "" = DICOM
 MAX_PIXELS = 150_000_000  # refuse before decoding; float32 of this is 600 MB
@@ -31,7 +36,8 @@ class LoadedImage:
 
     ``pixels`` is float32 ``(height, width)``, grey, in [0, 1]. ``width`` and
     ``height`` are the original size in pixels. ``spacing`` is ``None`` when
-    the file does not record it (all non-DICOM formats).
+    the file does not record it (all non-DICOM formats). ``orientation`` is the
+    EXIF orientation already applied to ``pixels`` (1 = none; ADR 0002).
     """
 
     pixels: np.ndarray
@@ -39,6 +45,7 @@ class LoadedImage:
     height: int
     spacing: Spacing | None
     path: Path
+    orientation: int = 1
 
 
 def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
@@ -47,20 +54,22 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
     The size is read from the header first and images with more than
     ``max_pixels`` pixels are refused before any decoding. Raises
     :class:`ImageReadError` for missing, unreadable, empty, truncated, corrupt,
-    oversized or unsupported files.
+    oversized or unsupported files, and for pixels that are not all finite.
     """
     path = Path(path)
     header = read_checked_header(path, max_pixels)
     spacing: Spacing | None = None
-    if header.format == "dicom":
-        from engine.data.dicom import read_dicom
+    with reading(path):
+        if header.format == "dicom":
+            from engine.data.dicom import read_dicom
 
-        pixels, spacing = read_dicom(path)
-    else:
-        pixels = _to_unit_grey(path, decode_raster(path, header), header)
-    return LoadedImage(
-        pixels=pixels, width=header.width, height=header.height, spacing=spacing, path=path
-    )
+            pixels, spacing = read_dicom(path)
+        else:
+            pixels = _to_unit_grey(path, decode_raster(path, header), header)
+        if not np.isfinite(pixels).all():
+            raise ImageReadError(f"{path} decodes to values that are not numbers; it is damaged")
+    return LoadedImage(pixels=pixels, width=header.width, height=header.height,
+                       spacing=spacing, path=path, orientation=header.orientation)
 
 
 def read_checked_header(path: Path, max_pixels: int) -> ImageHeader:
@@ -131,7 +140,10 @@ def decode_raster(
 ) -> np.ndarray:
     """Decode a non-DICOM image with OpenCV ``flags``, unconverted, checked against ``header``.
 
-    ``reduction`` is the factor an ``IMREAD_REDUCED_*`` flag shrinks each side by.
+    ``reduction`` is the factor an ``IMREAD_REDUCED_*`` flag shrinks each side by; the
+    flags must not apply the EXIF orientation (``IMREAD_UNCHANGED`` does not): it is
+    applied here, the same way for every caller. A JPEG decoder warning (corrupt data
+    that libjpeg decodes to grey or noise) is an error naming the file.
     """
     fmt = _FORMAT_NAMES.get(header.format, header.format)
     try:
@@ -147,18 +159,71 @@ def decode_raster(
             f"{path} is a truncated JPEG (no end-of-image marker); re-export or re-copy it"
         )
     try:
-        img = cv2.imdecode(data, flags)
+        if header.format == "jpeg":
+            img = _decode_jpeg(path, data, flags)
+        else:
+            img = cv2.imdecode(data, flags)
     except cv2.error as exc:
         raise ImageReadError(f"{path} could not be decoded as {fmt}: {exc}") from exc
     if img is None:
         raise ImageReadError(
             f"{path} could not be decoded as {fmt}; the file is truncated or corrupt"
         )
-    expected = (-(-header.height // reduction), -(-header.width // reduction))  # ceil
+    width, height = header.stored_size
+    expected = (-(-height // reduction), -(-width // reduction))  # ceil
     if img.shape[:2] != expected:
         raise ImageReadError(
             f"{path}: decoded size {img.shape[1]}x{img.shape[0]} differs from the header's "
-            f"{header.width}x{header.height}; the file is corrupt"
+            f"{width}x{height}; the file is corrupt"
+        )
+    return orient(img, header.orientation)
+
+
+def orient(img: np.ndarray, orientation: int) -> np.ndarray:
+    """``img`` (stored rows first) turned as EXIF ``orientation`` says to display it."""
+    turned = {
+        2: lambda a: a[:, ::-1],                     # mirrored
+        3: lambda a: a[::-1, ::-1],                  # 180°
+        4: lambda a: a[::-1],                        # upside down
+        5: lambda a: a.swapaxes(0, 1),               # transposed
+        6: lambda a: a.swapaxes(0, 1)[:, ::-1],      # 90° clockwise
+        7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],   # transversed
+        8: lambda a: a.swapaxes(0, 1)[::-1],         # 90° counter-clockwise
+    }.get(orientation)
+    return img if turned is None else np.ascontiguousarray(turned(img))
+
+
+# libjpeg reports damage it decodes past (as grey or noise) only as a warning on
+# stderr; capturing fd 2 is the one way to see it through OpenCV. One decode at a time
+# holds the capture, and whatever else reached stderr meanwhile is passed on.
+_STDERR_LOCK = threading.Lock()
+_JPEG_DAMAGE = ("Corrupt JPEG data", "Premature end of JPEG file", "Invalid JPEG file")
+_JPEG_HARMLESS = "extraneous bytes before marker"  # junk between segments; pixels intact
+
+
+def _decode_jpeg(path: Path, data: np.ndarray, flags: int) -> np.ndarray | None:
+    with _STDERR_LOCK, tempfile.TemporaryFile() as capture:
+        saved = os.dup(2)
+        os.dup2(capture.fileno(), 2)
+        try:
+            img = cv2.imdecode(data, flags)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        capture.seek(0)
+        text = capture.read().decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    warnings = [line for line in lines if line.startswith(_JPEG_DAMAGE)]
+    damage = [line for line in warnings if _JPEG_HARMLESS not in line]
+    others = [line for line in lines if line not in warnings]
+    if others:
+        os.write(2, ("\n".join(others) + "\n").encode())
+    for line in warnings:
+        if line not in damage:
+            log.warning("%s: the JPEG decoder says: %s", path, line)
+    if damage:
+        raise ImageReadError(
+            f"{path} is a damaged JPEG (the decoder says: {damage[0]}); re-export or re-copy it"
         )
     return img
 

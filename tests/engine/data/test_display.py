@@ -270,13 +270,13 @@ def test_thumbnail_fits_and_looks_like_the_image(
     assert np.abs(thumb.astype(int) - expected).mean() < 3  # the same window, not just the shape
 
 
-def test_thumbnail_ignores_exif_orientation_like_the_full_image(tmp_path: Path) -> None:
+def test_thumbnail_applies_exif_orientation_like_the_full_image(tmp_path: Path) -> None:
     img = np.round(_radiograph(600, 800, 255)).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", img)
     path = tmp_path / "rotated.jpg"
     path.write_bytes(_exif_orientation_6(buf.tobytes()))
-    assert load_display(path).values.shape == (600, 800)
-    assert load_thumbnail(path, 160).shape == (120, 160)
+    assert load_display(path).values.shape == (800, 600)
+    assert load_thumbnail(path, 160).shape == (160, 120)
 
 
 def test_small_image_thumbnail_keeps_its_size(tmp_path: Path, rng: np.random.Generator) -> None:
