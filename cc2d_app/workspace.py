@@ -66,7 +66,7 @@ class Workspace(QWidget):
         splitter.addWidget(self.canvas)
         splitter.addWidget(side)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([230, 900, 300])
+        splitter.setSizes([270, 860, 310])
         splitter.setCollapsible(1, False)
         self.splitter = splitter
         layout = QVBoxLayout(self)
