@@ -1,7 +1,12 @@
-"""Radial error metrics: MRE ± std and successful detection rates (SDR) in millimetres."""
+"""Radial error metrics: MRE ± std and successful detection rates (SDR) in millimetres.
+
+A landmark with a ground truth but no finite prediction is a miss: it counts against
+every SDR and is reported (``n_missed``); MRE ± std are over the points found.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -9,7 +14,7 @@ import numpy as np
 
 from engine.data.image_keys import match_images
 from engine.data.landmarks import LandmarkTable
-from engine.errors import LandmarkFileError
+from engine.errors import CC2DError, LandmarkFileError
 
 SDR_THRESHOLDS_MM = (2.0, 2.5, 3.0, 4.0)
 
@@ -20,11 +25,12 @@ class Evaluation:
 
     unit: str                       # "mm", or "px" when no spacing was given
     n_images: int
-    n_points: int
-    mre: float
+    n_points: int                   # points with a ground truth, misses included
+    mre: float                      # over the points found
     std: float
-    sdr: dict[str, float]           # threshold (as text) → percent
+    sdr: dict[str, float]           # threshold (as text) → percent of n_points
     per_landmark: list[dict[str, Any]] = field(default_factory=list)
+    n_missed: int = 0               # ground truth present, prediction missing or not finite
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -33,7 +39,14 @@ class Evaluation:
 def radial_errors(
     pred: LandmarkTable, truth: LandmarkTable, spacing_mm: float | dict[str, float] | None
 ) -> tuple[list[str], np.ndarray]:
-    """(images, errors[I, N]) distances between prediction and truth, in mm (or px)."""
+    """(images, errors[I, N]) distances between prediction and truth, in mm (or px).
+
+    An error is NaN where the truth has no point, +inf where the truth has one and the
+    prediction does not (a miss). ``spacing_mm`` must be positive and finite.
+    """
+    for value in (spacing_mm.values() if isinstance(spacing_mm, dict) else [spacing_mm]):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise CC2DError(f"pixel spacing {value!r} mm is not a positive number")
     if pred.n_landmarks != truth.n_landmarks:
         raise LandmarkFileError(
             f"predictions have {pred.n_landmarks} landmarks, the truth {truth.n_landmarks}"
@@ -48,7 +61,11 @@ def radial_errors(
         if key is None:
             missing.append(image)
             continue
-        err = np.hypot(*(pts - truth.points[key]).T)
+        true = truth.points[key]
+        with np.errstate(invalid="ignore"):
+            err = np.hypot(*(pts - true).T)
+        has_truth = np.isfinite(true).all(axis=1)
+        err = np.where(has_truth, np.where(np.isfinite(err), err, np.inf), np.nan)
         if spacing_mm is not None:
             err = err * (spacing_mm[image] if isinstance(spacing_mm, dict) else spacing_mm)
         images.append(image)
@@ -64,13 +81,21 @@ def radial_errors(
 
 def summarize(errors: np.ndarray, unit: str = "mm",
               thresholds: tuple[float, ...] = SDR_THRESHOLDS_MM) -> dict[str, Any]:
-    """MRE, std and SDR (%) of a flat or 2-D error array, NaNs (missing) excluded."""
-    e = errors[np.isfinite(errors)]
-    if e.size == 0:
-        return {"mre": float("nan"), "std": float("nan"), "n": 0,
+    """MRE, std and SDR (%) of a flat or 2-D error array.
+
+    NaN (no truth) is left out; +inf (a miss) counts in ``n`` and against every SDR,
+    and ``missed`` says how many; MRE and std are over the finite errors.
+    """
+    scored = errors[~np.isnan(errors)]
+    found = scored[np.isfinite(scored)]
+    missed = int(scored.size - found.size)
+    if scored.size == 0:
+        return {"mre": float("nan"), "std": float("nan"), "n": 0, "missed": 0,
                 "sdr": {f"{t:g}": float("nan") for t in thresholds}}
-    return {"mre": float(e.mean()), "std": float(e.std()), "n": int(e.size),
-            "sdr": {f"{t:g}": float((e <= t).mean() * 100) for t in thresholds}}
+    mre = float(found.mean()) if found.size else float("nan")
+    std = float(found.std()) if found.size else float("nan")
+    return {"mre": mre, "std": std, "n": int(scored.size), "missed": missed,
+            "sdr": {f"{t:g}": float((found <= t).sum() / scored.size * 100) for t in thresholds}}
 
 
 def evaluate(pred: LandmarkTable, truth: LandmarkTable,
@@ -84,7 +109,7 @@ def evaluate(pred: LandmarkTable, truth: LandmarkTable,
         s = summarize(errors[:, i], unit)
         per.append({"landmark": i + 1, "name": name, **s})
     return Evaluation(unit, len(images), overall["n"], overall["mre"], overall["std"],
-                      overall["sdr"], per)
+                      overall["sdr"], per, n_missed=overall["missed"])
 
 
 def format_evaluation(ev: Evaluation) -> str:
@@ -100,4 +125,7 @@ def format_evaluation(ev: Evaluation) -> str:
     lines.append("-" * len(head))
     lines.append(f"{'all (' + str(ev.n_images) + ' images)':<28} {ev.mre:>9.2f} ± {ev.std:<6.2f} "
                  + " ".join(f"{ev.sdr[t]:>7.1f}%" for t in thr))
+    if ev.n_missed:
+        lines.append(f"{ev.n_missed} of {ev.n_points} point(s) have no (finite) prediction: "
+                     "counted as misses in every SDR, left out of MRE ± std")
     return "\n".join(lines)

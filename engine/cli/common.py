@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from engine.data.header import read_image_size
 from engine.data.images import list_images
-from engine.data.landmarks import read_landmark_csv
-from engine.errors import CC2DError
+from engine.data.landmarks import points_outside, read_landmark_csv
+from engine.errors import CC2DError, LandmarkFileError
 from engine.progress import Progress
 from engine.ssl.predict import Template
 
@@ -48,6 +51,60 @@ def cancel_on_interrupt() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
+def count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum`` (0 steps would divide by
+    zero, a negative count would never end)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum of {minimum}")
+        return value
+    parse.__name__ = "count"  # argparse names the type in its messages
+    return parse
+
+
+def number(*, positive: bool) -> Callable[[str], float]:
+    """An argparse type: a finite number, > 0 when ``positive``, else ≥ 0."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            raise argparse.ArgumentTypeError(
+                f"{text} must be a {'positive' if positive else 'non-negative'} finite number")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Refuse, before any work, an output file that is a folder or cannot be created."""
+    if path.is_dir():
+        raise CC2DError(f"{option} {path} is a folder; name the file to write")
+    _check_writable_parent(path, option)
+
+
+def check_output_folder(path: Path, option: str) -> None:
+    """Refuse, before any work, an output folder that is a file or cannot be created."""
+    if path.exists() and not path.is_dir():
+        raise CC2DError(f"{option} {path} is a file; name a (new or earlier) folder")
+    _check_writable_parent(path, option)
+
+
+def _check_writable_parent(path: Path, option: str) -> None:
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CC2DError(f"{option} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK):
+        raise CC2DError(f"{option} {path}: cannot write in {parent} (permission denied)")
+
+
 def add_device_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None,
                         help="cuda, cuda:N or cpu (default: CUDA when present)")
@@ -68,7 +125,22 @@ def template_from_args(args: argparse.Namespace) -> Template | None:
         raise CC2DError("--template and --labels go together")
     if not args.template.is_file():
         raise CC2DError(f"template image not found: {args.template}")
-    return Template.from_table(args.template, read_landmark_csv(args.labels))
+    template = Template.from_table(args.template, read_landmark_csv(args.labels))
+    check_template_inside(template)
+    return template
+
+
+def check_template_inside(template: Template) -> None:
+    """Refuse template landmarks outside the image: training would learn from the border."""
+    width, height = read_image_size(template.image)
+    outside = points_outside(template.points, width, height)
+    if outside:
+        shown = "; ".join(f"{template.names[i]} at ({template.points[i, 0]:g}, "
+                          f"{template.points[i, 1]:g})" for i in outside[:5])
+        raise LandmarkFileError(
+            f"{len(outside)} landmark(s) of the template {template.image.name} lie outside the "
+            f"image ({width}x{height} pixels): {shown}; correct them in {template.image.name}'s "
+            "rows of the labels")
 
 
 def images_from_args(folder: Path) -> list[Path]:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from engine.atomic import atomic_write_text
+from engine.cli.common import check_output_file, number
 from engine.data.landmarks import read_landmark_csv
 from engine.metrics import evaluate, format_evaluation
 
@@ -15,13 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("evaluate", help="compare predictions with ground truth")
     ev.add_argument("--pred", type=Path, required=True, help="predictions CSV")
     ev.add_argument("--truth", type=Path, required=True, help="ground-truth CSV")
-    ev.add_argument("--spacing", type=float, default=None,
+    ev.add_argument("--spacing", type=number(positive=True), default=None,
                     help="mm per pixel; without it errors are reported in pixels")
     ev.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     ev.set_defaults(func=_evaluate)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.json:
+        check_output_file(args.json, "--json")
     result = evaluate(read_landmark_csv(args.pred), read_landmark_csv(args.truth), args.spacing)
     print(format_evaluation(result))
     if result.unit == "px":

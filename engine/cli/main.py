@@ -38,6 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CC2DError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the disk, not the engine: full, read-only, permission denied
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

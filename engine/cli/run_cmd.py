@@ -11,6 +11,10 @@ from engine.cli.common import (
     add_device_argument,
     add_template_arguments,
     cancel_on_interrupt,
+    check_output_file,
+    check_output_folder,
+    count,
+    number,
     print_progress,
     template_from_args,
 )
@@ -44,10 +48,11 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Profile and per-stage overrides, shared by ``run`` and ``bench-isbi``."""
     parser.add_argument("--profile", choices=PROFILES, default="full")
     for stage in ("ssl", "tpl", "refine"):
-        parser.add_argument(f"--{stage}-steps", type=int, default=None,
+        skippable = stage == "refine"  # 0 refinement steps = no refinement
+        parser.add_argument(f"--{stage}-steps", type=count(0 if skippable else 1), default=None,
                             help=f"{stage} training steps")
-        parser.add_argument(f"--{stage}-time", type=float, default=None,
-                            help=f"{stage} time budget (s)")
+        parser.add_argument(f"--{stage}-time", type=number(positive=not skippable),
+                            default=None, help=f"{stage} time budget (s)")
     parser.add_argument("--no-refine", action="store_true",
                         help="skip the refinement stage: the coarse TPL points are final "
                              "(off by default in the full profile; --refine-time S turns it on)")
@@ -68,6 +73,7 @@ def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
 
 
 def _run(args: argparse.Namespace) -> int:
+    check_output_folder(args.out, "--out")
     template = template_from_args(args)
     assert template is not None  # both arguments are required
     with cancel_on_interrupt() as cancel:
@@ -82,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    check_output_file(args.out, "--out")
     paths = [args.images] if args.images.is_file() else list_images(args.images)
     skipped: list[tuple[Path, str]] = []
     with cancel_on_interrupt() as cancel:

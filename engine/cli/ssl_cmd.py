@@ -11,6 +11,10 @@ from engine.cli.common import (
     add_device_argument,
     add_template_arguments,
     cancel_on_interrupt,
+    check_output_file,
+    check_output_folder,
+    count,
+    number,
     print_progress,
     template_from_args,
 )
@@ -18,6 +22,7 @@ from engine.data.images import list_images
 from engine.data.landmarks import write_landmark_csv
 from engine.data.working_set import build_working_set
 from engine.device import device_name, out_of_memory_as_error, pick_device
+from engine.errors import CC2DError
 from engine.run_folder import RunFolder
 from engine.ssl.config import PROFILES, profile_config
 from engine.ssl.predict import predict_ssl
@@ -35,13 +40,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_template_arguments(train, required=False)
     train.add_argument("--out", type=Path, default=None, help="run folder (resumed if present)")
     train.add_argument("--profile", choices=list(PROFILES), default="full")
-    train.add_argument("--steps", type=int, default=None)
-    train.add_argument("--time-budget", type=float, default=None, dest="time_budget_s",
+    train.add_argument("--steps", type=count(1), default=None)
+    train.add_argument("--time-budget", type=number(positive=True), default=None,
+                       dest="time_budget_s",
                        help="seconds of training; the learning-rate schedule ends with it")
-    train.add_argument("--batch-size", type=int, default=None)
-    train.add_argument("--image-size", type=int, default=None)
-    train.add_argument("--lr", type=float, default=None)
-    train.add_argument("--seed", type=int, default=None)
+    train.add_argument("--batch-size", type=count(1), default=None)
+    train.add_argument("--image-size", type=count(32), default=None,
+                       help="working grid side, a multiple of 32")
+    train.add_argument("--lr", type=number(positive=True), default=None)
+    train.add_argument("--seed", type=count(0), default=None)
     train.add_argument("--backbone-weights", default=None,
                        help="none (default), imagenet, or the path of a VGG19 state dict")
     add_device_argument(train)
@@ -52,15 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     pred.add_argument("--images", type=Path, required=True)
     pred.add_argument("--out", type=Path, required=True, help="predictions CSV")
     add_template_arguments(pred, required=False)
-    pred.add_argument("--batch-size", type=int, default=8)
+    pred.add_argument("--batch-size", type=count(1), default=8)
     add_device_argument(pred)
     pred.set_defaults(func=_predict)
 
     bench = sub.add_parser("bench-ssl", help="samples/s of the SSL training step")
     bench.add_argument("--profile", choices=list(PROFILES), default="full")
-    bench.add_argument("--batch-size", type=int, default=None)
-    bench.add_argument("--steps", type=int, default=20)
-    bench.add_argument("--images", type=int, default=150, help="synthetic working-set size")
+    bench.add_argument("--batch-size", type=count(1), default=None)
+    bench.add_argument("--steps", type=count(1), default=20)
+    bench.add_argument("--images", type=count(1), default=150, help="synthetic working-set size")
     add_device_argument(bench)
     bench.set_defaults(func=_bench)
 
@@ -73,12 +80,16 @@ def ssl_dir(run: Path) -> Path:
 
 def _train(args: argparse.Namespace) -> int:
     template = template_from_args(args)
-    config = profile_config(
-        args.profile, steps=args.steps, time_budget_s=args.time_budget_s,
-        batch_size=args.batch_size, image_size=args.image_size, lr=args.lr, seed=args.seed,
-        backbone_weights=args.backbone_weights,
-    )
+    try:
+        config = profile_config(
+            args.profile, steps=args.steps, time_budget_s=args.time_budget_s,
+            batch_size=args.batch_size, image_size=args.image_size, lr=args.lr, seed=args.seed,
+            backbone_weights=args.backbone_weights,
+        )
+    except ValueError as exc:  # the config's own consistency checks (multiples of 32, ...)
+        raise CC2DError(f"these settings do not fit together: {exc}") from None
     out = args.out or Path("runs") / time.strftime("ssl-%Y%m%d-%H%M%S")
+    check_output_folder(out, "--out")
     device = pick_device(args.device)
     paths = list_images(args.images)
     print(f"training CC2D-SSL on {len(paths)} images, device {device_name(device)}, run {out}")
@@ -94,6 +105,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    check_output_file(args.out, "--out")
     run = ssl_dir(args.run)
     device = pick_device(args.device)
     net, config = load_reference_net(run, device)

@@ -83,27 +83,63 @@ class LandmarkTable:
         return bool(np.isfinite(self.get(image)).all())
 
 
+# A landmark number is an index into names; a typo (100000000) must not size arrays.
+MAX_LANDMARKS = 10_000
+
+
 def _parse_float(text: str, where: str) -> float:
     text = text.strip()
     if text == "" or text.lower() in {"nan", "na", "none"}:
         return math.nan
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise LandmarkFileError(f"{where}: '{text}' is not a number") from None
+    if not math.isfinite(value):
+        raise LandmarkFileError(f"{where}: '{text}' is not a finite number; leave it empty "
+                                "for a missing landmark")
+    return value
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and ``(line, row)`` pairs; a row with more or fewer cells than the header
+    is an error naming its line (trailing empty cells, as spreadsheets add, are allowed)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            header = [c.strip() for c in next(reader, [])]
+            rows = []
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue  # blank line
+                where = f"{path.name} line {reader.line_num}"
+                while len(cells) > len(header) and not cells[-1].strip():
+                    cells = cells[:-1]
+                if len(cells) != len(header):
+                    raise LandmarkFileError(
+                        f"{where} has {len(cells)} field(s), the header {len(header)} "
+                        f"({', '.join(header)}); check for a missing or extra comma")
+                rows.append((reader.line_num, dict(zip(header, cells))))
+    except FileNotFoundError:
+        raise LandmarkFileError(f"landmark file not found: {path}") from None
+    except IsADirectoryError:
+        raise LandmarkFileError(f"{path} is a folder, not a landmark CSV") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
+    if len(set(header)) != len(header):
+        raise LandmarkFileError(f"{path}: the header names a column twice ({', '.join(header)})")
+    return header, rows
 
 
 def read_landmark_csv(path: str | os.PathLike) -> LandmarkTable:
-    """Read a long-format landmark CSV (``image, landmark, [name,] x, y, ...``)."""
+    """Read a long-format landmark CSV (``image, landmark, [name,] x, y, ...``).
+
+    Refused with a :class:`LandmarkFileError` naming the line: a row whose field count
+    differs from the header's, a landmark number outside 1..``MAX_LANDMARKS``, an
+    (image, landmark) pair given twice, a coordinate that is not a finite number.
+    """
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.DictReader(f))
-            header = list(rows[0].keys()) if rows else []
-    except FileNotFoundError:
-        raise LandmarkFileError(f"landmark file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
+    header, rows = _read_rows(path)
     if not rows:
         raise LandmarkFileError(f"{path} holds no landmark rows")
     # The project export names its pixel columns x_px, y_px (beside x_mm, y_mm).
@@ -116,31 +152,40 @@ def read_landmark_csv(path: str | os.PathLike) -> LandmarkTable:
         )
     names: dict[int, str] = {}
     parsed: list[tuple[str, int, float, float, dict[str, str]]] = []
+    first_line: dict[tuple[str, int], int] = {}
     extra_cols = [c for c in header if c not in ("image", "landmark", xcol, ycol, "name")]
-    for i, row in enumerate(rows, start=2):
-        where = f"{path.name} line {i}"
-        image = (row["image"] or "").strip()
+    for line, row in rows:
+        where = f"{path.name} line {line}"
+        image = row["image"].strip()
         if not image:
             raise LandmarkFileError(f"{where}: empty image name")
         try:
-            idx = int(str(row["landmark"]).strip())
+            idx = int(row["landmark"].strip())
         except ValueError:
             raise LandmarkFileError(
                 f"{where}: landmark '{row['landmark']}' is not an integer") from None
-        if idx < 1:
-            raise LandmarkFileError(f"{where}: landmark numbers start at 1, got {idx}")
+        if not 1 <= idx <= MAX_LANDMARKS:
+            raise LandmarkFileError(
+                f"{where}: landmark number {idx} is outside 1..{MAX_LANDMARKS}")
+        if (image, idx) in first_line:
+            raise LandmarkFileError(
+                f"{where}: landmark {idx} of '{image}' is given again (first on line "
+                f"{first_line[image, idx]}); keep one row per image and landmark")
+        first_line[image, idx] = line
         name = (row.get("name") or "").strip() or f"L{idx}"
         if names.setdefault(idx, name) != name:
             raise LandmarkFileError(
                 f"{where}: landmark {idx} is called '{name}' here but '{names[idx]}' before"
             )
-        x = _parse_float(row[xcol] or "", where)
-        y = _parse_float(row[ycol] or "", where)
-        parsed.append((image, idx, x, y, {c: row.get(c) or "" for c in extra_cols}))
+        x = _parse_float(row[xcol], where)
+        y = _parse_float(row[ycol], where)
+        parsed.append((image, idx, x, y, {c: row[c] for c in extra_cols}))
     n = max(names)
-    gaps = sorted(set(range(1, n + 1)) - set(names))
-    if gaps:
-        raise LandmarkFileError(f"{path}: landmark number(s) {gaps} never appear (1..{n} expected)")
+    if len(names) != n:
+        gaps = sorted(set(range(1, n + 1)) - set(names))
+        shown = ", ".join(map(str, gaps[:10])) + (", ..." if len(gaps) > 10 else "")
+        raise LandmarkFileError(
+            f"{path}: {len(gaps)} landmark number(s) never appear ({shown}; 1..{n} expected)")
     table = LandmarkTable(names=tuple(names[i] for i in range(1, n + 1)))
     numeric = {c for c in extra_cols if all(_is_number(r[4][c]) for r in parsed)}
     for image, idx, x, y, extra in parsed:
@@ -149,10 +194,27 @@ def read_landmark_csv(path: str | os.PathLike) -> LandmarkTable:
         for col, val in extra.items():
             if col in numeric:
                 arr = table.values.setdefault(col, {}).setdefault(image, np.full(n, np.nan))
-                arr[idx - 1] = _parse_float(val, path.name)
+                arr[idx - 1] = _parse_value(val)
             else:
                 table.text.setdefault(col, {}).setdefault(image, [""] * n)[idx - 1] = val
     return table
+
+
+def _parse_value(text: str) -> float:
+    """An extra numeric column's cell; unlike coordinates, inf is kept (a raw score may be)."""
+    text = text.strip()
+    return math.nan if text == "" or text.lower() in {"nan", "na", "none"} else float(text)
+
+
+def points_outside(points: np.ndarray, width: int, height: int) -> list[int]:
+    """Indices of finite points outside an image of ``width`` × ``height`` pixels.
+
+    The image spans -0.5 .. width - 0.5 (origin at the centre of the top-left pixel).
+    """
+    x, y = points[:, 0], points[:, 1]
+    with np.errstate(invalid="ignore"):
+        out = (x < -0.5) | (x > width - 0.5) | (y < -0.5) | (y > height - 0.5)
+    return [int(i) for i in np.flatnonzero(out & np.isfinite(points).all(axis=1))]
 
 
 def _is_number(text: str) -> bool:
