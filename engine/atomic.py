@@ -12,12 +12,29 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _umask() -> int:
+    # The only portable way to read the umask is to set it; done once, at import, before
+    # any thread of ours writes files.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_MODE = 0o666 & ~_umask()
+
+
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call ``write(f)`` on a temp file beside ``path`` and move it into place."""
+    """Call ``write(f)`` on a temp file beside ``path`` and move it into place.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (0666 less the
+    umask), not mkstemp's private 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):  # POSIX; Windows files have no such mode bits
+            os.fchmod(fd, _MODE)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()

@@ -195,6 +195,12 @@ def _configure(db: Database) -> None:
             f"(format {version}; this version reads up to {SCHEMA_VERSION}); update the app"
         )
     if version == 0:
+        try:
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise translate(exc, path, "open the project") from exc
+        if tables == 0:  # a 0-byte file reads as an empty database: it lost its content
+            raise ProjectError(f"project file {path} is damaged (it is empty); {_DAMAGED_HINT}")
         raise ProjectError(f"{path} is an SQLite file but not a CC2D project (no format version)")
     if version < SCHEMA_VERSION:
         if db.read_only:

@@ -211,9 +211,15 @@ def test_corrupted_project_file(project: Project, where: str) -> None:
 
 def test_not_a_project_database(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
-    sqlite3.connect(tmp_path / "p" / "project.sqlite").close()
+    conn = sqlite3.connect(tmp_path / "p" / "project.sqlite")
+    conn.execute("CREATE TABLE other (x)")
+    conn.close()
     with pytest.raises(ProjectError, match="not a CC2D project"):
         Project.open(tmp_path / "p")
+    (tmp_path / "e").mkdir()
+    sqlite3.connect(tmp_path / "e" / "project.sqlite").close()  # 0 bytes: content lost
+    with pytest.raises(ProjectError, match="is damaged \\(it is empty\\)"):
+        Project.open(tmp_path / "e")
     write_png(tmp_path / "q" / "project.sqlite", seed=1)
     with pytest.raises(ProjectError, match="damaged"):
         Project.open(tmp_path / "q")

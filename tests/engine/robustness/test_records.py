@@ -1,0 +1,61 @@
+"""Records that must not lie: output modes, run folders reused with other inputs, damaged
+records, damaged project files."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import CheckpointError, ProjectError
+from engine.run_folder import RunFolder
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_outputs_respect_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    # A fresh interpreter: the module reads the umask once, when imported.
+    code = ("import os, sys; os.umask(int(sys.argv[2], 8)); from pathlib import Path; "
+            "from engine.atomic import atomic_write_text; "
+            "atomic_write_text(Path(sys.argv[1]), 'x')")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "f.txt"), oct(umask)[2:]],
+                   check=True, cwd=Path(__file__).parents[3])
+    assert stat.S_IMODE((tmp_path / "f.txt").stat().st_mode) == mode
+
+
+@pytest.mark.parametrize("content", ["", "{", "[]", '{"stages": 3}', "\x00\xff"])
+def test_a_damaged_run_record_is_reported(tmp_path: Path, content: str) -> None:
+    (tmp_path / "run.json").write_bytes(content.encode("latin-1"))
+    with pytest.raises(CheckpointError, match="run.json"):
+        RunFolder(tmp_path).read_record()
+
+
+def test_a_rerun_with_another_template_is_refused_naming_it(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    record = {"stages": {"ssl_train": {}}, "template": str(tmp_path / "a.png"),
+              "ssl_config": {"steps": 5}}
+    folder.write_record(record)
+    before = folder.run_json.read_bytes()
+    with pytest.raises(CheckpointError) as info:
+        folder.check_same(folder.read_record(), {"template": str(tmp_path / "b.png"),
+                                                 "ssl_config": {"steps": 5}})
+    assert "template" in str(info.value) and "b.png" in str(info.value)
+    assert "ssl_config" not in str(info.value)
+    assert folder.run_json.read_bytes() == before
+
+
+def test_an_empty_project_file_is_called_damaged(tmp_path: Path) -> None:
+    from engine.project import Project
+
+    folder = tmp_path / "proj"
+    with Project.create(folder):
+        pass
+    (folder / "project.sqlite").write_bytes(b"")
+    with pytest.raises(ProjectError) as info:
+        Project.open(folder)
+    assert "project.sqlite is damaged (it is empty)" in str(info.value)
+    assert "not a CC2D project" not in str(info.value)
