@@ -10,13 +10,20 @@ from engine.errors import CancelledError, CC2DError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.cli import bench_cmd, evaluate_cmd, project_cmd, run_cmd, ssl_cmd
+    from engine.cli import (
+        analysis_cmd,
+        bench_cmd,
+        evaluate_cmd,
+        project_cmd,
+        run_cmd,
+        ssl_cmd,
+    )
 
     parser = argparse.ArgumentParser(
         prog="cc2d", description="One-shot landmark detection (CC2D): train, predict, evaluate."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (ssl_cmd, run_cmd, evaluate_cmd, project_cmd, bench_cmd):
+    for module in (ssl_cmd, run_cmd, evaluate_cmd, project_cmd, bench_cmd, analysis_cmd):
         module.register(sub)
     return parser
 
