@@ -1,4 +1,4 @@
-"""COCO keypoints export: one category whose keypoints are the schema's landmarks.
+"""COCO keypoints export and import: one category whose keypoints are the schema's landmarks.
 
 Each image with at least one placed landmark gets one annotation with
 ``keypoints = [x1, y1, v1, ..., xN, yN, vN]`` (``v = 2`` placed, ``0`` not placed
@@ -15,7 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from engine.errors import LandmarkFileError
 from engine.project.export import ImageIds, collect, write_text
+from engine.project.model import Landmark, LandmarkSource
 from engine.project.store import Project
 
 CATEGORY_ID = 1
@@ -68,3 +70,39 @@ def export_coco(project: Project, path: str | os.PathLike[str], image_ids: Image
     doc = coco_document(project, image_ids)
     write_text(path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     return path
+
+
+def is_coco(doc: Any) -> bool:
+    """Whether a parsed JSON document looks like COCO keypoints (ours or another tool's)."""
+    return isinstance(doc, dict) and {"images", "annotations", "categories"} <= set(doc)
+
+
+def parse_coco(doc: dict[str, Any], path: Path, source: LandmarkSource
+               ) -> tuple[list[str], dict[str, dict[int, Landmark]]]:
+    """(keypoint names, {file_name: {index: Landmark}}) of a COCO keypoints document.
+
+    Points with visibility 0 are not placed. Malformed content is a LandmarkFileError.
+    """
+    try:
+        categories = [c for c in doc["categories"] if c.get("keypoints")]
+        if len(categories) != 1:
+            raise LandmarkFileError(
+                f"{path} has {len(categories)} keypoint categories; import needs exactly one")
+        names = [str(n) for n in categories[0]["keypoints"]]
+        files = {img["id"]: str(img["file_name"]) for img in doc["images"]}
+        points: dict[str, dict[int, Landmark]] = {name: {} for name in files.values()}
+        for ann in doc["annotations"]:
+            values = [float(v) for v in ann["keypoints"]]
+            if len(values) != 3 * len(names):
+                raise LandmarkFileError(
+                    f"{path}: annotation {ann.get('id')} has {len(values) // 3} keypoints, "
+                    f"the category {len(names)}")
+            placed = points.setdefault(files[ann["image_id"]], {})
+            for i in range(len(names)):
+                x, y, v = values[3 * i:3 * i + 3]
+                if v > 0:
+                    placed[i] = Landmark(x, y, source, None)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LandmarkFileError(
+            f"{path} is malformed COCO keypoints: {type(exc).__name__} {exc}") from None
+    return names, points

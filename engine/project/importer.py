@@ -21,6 +21,7 @@ from typing import Any
 from engine.data.image_keys import match_images
 from engine.data.landmarks import read_landmark_csv
 from engine.errors import LandmarkFileError
+from engine.project.coco import is_coco, parse_coco
 from engine.project.export import JSON_FORMAT, JSON_VERSION
 from engine.project.model import (
     ImageRecord,
@@ -201,9 +202,14 @@ def _parse_json(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> P
         raise LandmarkFileError(f"landmark file not found: {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
+    if is_coco(doc):  # COCO keypoints, as our own export writes them
+        names, coco_points = parse_coco(doc, path, source)
+        check_names(schema, names, path.name)
+        return coco_points, {}, {}
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
         raise LandmarkFileError(
-            f"{path} is not a CC2D landmark JSON export (no format '{JSON_FORMAT}')"
+            f"{path} is neither a CC2D landmark JSON export (no format '{JSON_FORMAT}') "
+            "nor COCO keypoints (images, annotations, categories)"
         )
     if not isinstance(doc.get("version"), int) or doc["version"] > JSON_VERSION:
         raise LandmarkFileError(
