@@ -204,7 +204,7 @@ def test_import_json_of_another_schema_or_version(labelled: Project, tmp_path: P
     with pytest.raises(LandmarkFileError, match="version 99; this version reads up to 1"):
         import_landmarks(labelled, tmp_path / "new.json")
     (tmp_path / "other.json").write_text('{"format": "other"}', encoding="utf-8")
-    with pytest.raises(LandmarkFileError, match="not a CC2D landmark JSON export"):
+    with pytest.raises(LandmarkFileError, match="neither a CC2D landmark JSON export"):
         import_landmarks(labelled, tmp_path / "other.json")
     doc["version"] = 1
     del doc["images"][0]["landmarks"]
