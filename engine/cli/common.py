@@ -16,7 +16,7 @@ from pathlib import Path
 from engine.data.header import read_image_size
 from engine.data.images import list_images
 from engine.data.landmarks import points_outside, read_landmark_csv
-from engine.errors import CC2DError, LandmarkFileError
+from engine.errors import CC2DError, ImageReadError, LandmarkFileError
 from engine.progress import Progress
 from engine.ssl.predict import Template
 
@@ -132,7 +132,10 @@ def template_from_args(args: argparse.Namespace) -> Template | None:
 
 def check_template_inside(template: Template) -> None:
     """Refuse template landmarks outside the image: training would learn from the border."""
-    width, height = read_image_size(template.image)
+    try:
+        width, height = read_image_size(template.image)
+    except ImageReadError as exc:
+        raise ImageReadError(f"the template cannot be read: {exc}") from None
     outside = points_outside(template.points, width, height)
     if outside:
         shown = "; ".join(f"{template.names[i]} at ({template.points[i, 0]:g}, "
