@@ -2,8 +2,8 @@
 their classes, and whether a class could flip within the landmarks' expected error."""
 
 from engine.analysis.analysis import ASSUMED_MM_PER_PX, Analysis
-from engine.analysis.loader import load_analysis, shipped_analysis_ids
+from engine.analysis.loader import analysis_for_schema, load_analysis, shipped_analysis_ids
 from engine.analysis.model import AnalysisError, ClassRange, Measurement, MeasurementResult
 
 __all__ = ["ASSUMED_MM_PER_PX", "Analysis", "AnalysisError", "ClassRange", "Measurement",
-           "MeasurementResult", "load_analysis", "shipped_analysis_ids"]
+           "MeasurementResult", "analysis_for_schema", "load_analysis", "shipped_analysis_ids"]

@@ -57,6 +57,16 @@ def shipped_analysis_ids() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
+def analysis_for_schema(schema_id: str, n_landmarks: int) -> Analysis | None:
+    """The shipped analysis written for a landmark schema: its file names the schema's id
+    (``"schema"``) and its landmark count. None when no shipped analysis does."""
+    for analysis_id in shipped_analysis_ids():
+        analysis = load_analysis(shipped_analyses_dir() / f"{analysis_id}.json")
+        if analysis.schema == schema_id and analysis.n_landmarks == n_landmarks:
+            return analysis
+    return None
+
+
 def load_analysis(spec: str | os.PathLike[str]) -> Analysis:
     """An analysis from a JSON file path or the id of a shipped one (``isbi2015``)."""
     path = Path(spec)
