@@ -14,3 +14,8 @@ def choose_directory(parent: QWidget | None, title: str, start: str) -> str | No
 def choose_file(parent: QWidget | None, title: str, start: str, filters: str) -> str | None:
     """Ask for an existing file; None when cancelled."""
     return QFileDialog.getOpenFileName(parent, title, start, filters)[0] or None
+
+
+def choose_save_file(parent: QWidget | None, title: str, start: str, filters: str) -> str | None:
+    """Ask where to write a file; None when cancelled."""
+    return QFileDialog.getSaveFileName(parent, title, start, filters)[0] or None

@@ -112,15 +112,21 @@ class MainWindow(QMainWindow):
         self.act_1to1 = a("mdi6.numeric-1-box", "Actual pixels (&1)",
                           lambda: self._canvas("zoom_1to1"))
         self.act_calibrate = a("mdi6.ruler", "&Calibrate pixel size…", self._calibrate)
+        self.act_report = a("mdi6.file-pdf-box", "&Report (PDF)…",
+                            lambda: self.workspace and self.workspace.write_report(), "Ctrl+P")
+        self.act_measurements_csv = a(
+            "mdi6.table-arrow-right", "Export &measurements (CSV)…",
+            lambda: self.workspace and self.workspace.export_measurements_csv())
         self.act_train = a("mdi6.school", "&Train…", self._train)
         self.act_predict = a("mdi6.auto-fix", "&Predict new images", self._predict_new)
         menu = self.menuBar()
         for title, actions in (
             ("&Project", [self.act_new, self.act_open, self.act_demo, None, self.act_add,
-                          self.act_export, None, self.act_close, self.act_quit]),
+                          self.act_export, self.act_measurements_csv, None, self.act_close,
+                          self.act_quit]),
             ("&Edit", [self.act_undo, self.act_redo]),
             ("&Image", [self.act_prev, self.act_next, None, self.act_template,
-                        self.act_reviewed, self.act_calibrate]),
+                        self.act_reviewed, self.act_calibrate, None, self.act_report]),
             ("&View", [self.act_fit, self.act_1to1]),
             ("&Train", [self.act_train, self.act_predict]),
         ):
@@ -157,7 +163,7 @@ class MainWindow(QMainWindow):
         has = self.session is not None
         for act in (self.act_add, self.act_export, self.act_close, self.act_prev, self.act_next,
                     self.act_template, self.act_reviewed, self.act_fit, self.act_1to1,
-                    self.act_calibrate,
+                    self.act_calibrate, self.act_report, self.act_measurements_csv,
                     self.act_train, self.act_predict):
             act.setEnabled(has)
         undo, redo = self.session.undo_redo_state() if has else ("", "")

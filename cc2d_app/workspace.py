@@ -19,12 +19,16 @@ from cc2d_app.canvas.geometry import spacing_from_line
 from cc2d_app.canvas.view import ImageCanvas
 from cc2d_app.image_list import ImageListPanel
 from cc2d_app.landmark_panel import LandmarkPanel, landmark_colors
+from cc2d_app.measurements import Dragged, measure_image, measurement_note, value_text
+from cc2d_app.measurements_panel import MeasurementsPanel
+from cc2d_app.report_actions import ReportActions
 from cc2d_app.review import hover_text, is_low
 from cc2d_app.session import ProjectSession
 from cc2d_app.training_controller import TrainingController
 from cc2d_app.training_panel import TrainingPanel
 from cc2d_app.view_panel import ViewPanel
 from cc2d_app.workers import ImageLoader
+from engine.analysis import MeasurementResult, analysis_for_schema
 
 
 class Workspace(QWidget):
@@ -53,10 +57,14 @@ class Workspace(QWidget):
         self.canvas = ImageCanvas()
         self.landmarks = LandmarkPanel(schema)
         self.view_panel = ViewPanel()
+        self.measurements = MeasurementsPanel(analysis_for_schema(schema.id, len(schema)))
+        self._results: list[MeasurementResult] = []
+        self.reports = ReportActions(session, self.measurements.analysis, self)
         self.training_panel = TrainingPanel()
         self.training = TrainingController(session, self.training_panel, self)
         side = QTabWidget()
         side.addTab(self.landmarks, "Landmarks")
+        side.addTab(self.measurements, "Measurements")
         side.addTab(self.view_panel, "View")
         side.addTab(self.training_panel, "Training")
         self.training.started.connect(lambda: side.setCurrentWidget(self.training_panel))
@@ -78,6 +86,7 @@ class Workspace(QWidget):
         self.loader.displayFailed.connect(self._display_failed)
         self.canvas.placeRequested.connect(self._place)
         self.canvas.moveRequested.connect(self._move)
+        self.canvas.landmarkDragging.connect(lambda i, x, y: self._refresh_measurements((i, x, y)))
         self.canvas.clearRequested.connect(self._clear)
         self.canvas.landmarkPicked.connect(self._picked)
         self.canvas.cursorMoved.connect(self._cursor)
@@ -87,6 +96,9 @@ class Workspace(QWidget):
         self.landmarks.trainRequested.connect(self.training.ask)
         self.landmarks.restoreRequested.connect(self._restore)
         self.landmarks.reviewedRequested.connect(self.mark_reviewed_and_next)
+        self.measurements.measurementSelected.connect(lambda _id: self._draw_measurement())
+        self.measurements.reportRequested.connect(self.write_report)
+        self.reports.message.connect(self.messageText)
         self.view_panel.windowEdited.connect(self._panel_window)
         self.view_panel.calibrateToggled.connect(self._calibrate_mode)
         self.view_panel.clearCalibrationRequested.connect(self._clear_calibration)
@@ -99,6 +111,7 @@ class Workspace(QWidget):
     def shutdown(self) -> None:
         """Stop reading the session before it closes; queued decodes may still arrive."""
         self.training.stop_and_wait()
+        self.reports.wait()
         self.loader.wait()
         self.images.model.detach()
         self.current_id = None
@@ -135,6 +148,17 @@ class Workspace(QWidget):
         self.canvas.set_selected(index)
         self._refresh_landmarks()
         self.canvas.setFocus()
+
+    def write_report(self) -> None:
+        """Ask where, then write the current image's one-page PDF report."""
+        if self.current_id is None:
+            return
+        shown = self._display is not None and self._display.path == self.session.image(
+            self.current_id).path
+        self.reports.report(self.current_id, self._window if shown else None)
+
+    def export_measurements_csv(self) -> None:
+        self.reports.measurements_csv()
 
     def set_template_here(self) -> None:
         if self.current_id is not None:
@@ -197,6 +221,7 @@ class Workspace(QWidget):
             rec = self.session.image(image_id)
             self.canvas.set_spacing(rec.spacing.col_mm if rec.spacing else None)
             self.view_panel.show_spacing(rec.spacing)
+            self._refresh_measurements()
 
     def _images_changed(self) -> None:
         if self.current_id is not None and self.session.has_image(self.current_id):
@@ -229,6 +254,26 @@ class Workspace(QWidget):
             points, self.active, self.current_id == tid,
             None if tid is None else self.session.missing_template_landmarks(),
             can_restore=[k is not None and k != p for k, p in zip(kept, points)])
+        self._refresh_measurements()
+
+    def _refresh_measurements(self, dragged: Dragged | None = None) -> None:
+        """Measure the image on screen, with the landmark being ``dragged`` where it is
+        now (nothing written: ~0.4 ms, so every mouse move)."""
+        analysis = self.measurements.analysis
+        if analysis is None or self.current_id is None:
+            return
+        rec = self.session.image(self.current_id)
+        points = self.session.landmarks(self.current_id)
+        self._results = measure_image(analysis, points, rec.spacing, dragged)
+        self.measurements.show_results(self._results, measurement_note(points, rec.spacing))
+        self._draw_measurement()
+
+    def _draw_measurement(self) -> None:
+        r = next((r for r in self._results if r.id == self.measurements.selected()), None)
+        if r is None:
+            self.canvas.show_measurement([], "", False)
+        else:
+            self.canvas.show_measurement(r.lines, f"{r.name} {value_text(r)}", r.unit == "°")
 
     # -- the image on screen ------------------------------------------------------------
 
@@ -301,6 +346,7 @@ class Workspace(QWidget):
 
     def _calibrate_mode(self, on: bool) -> None:
         self.canvas.set_mode("calibrate" if on else "annotate")
+        self._refresh_measurements()  # a drag the mode change cancelled is undone
         if on:
             self.messageText.emit("Calibration: drag a line along a ruler of known length.")
 

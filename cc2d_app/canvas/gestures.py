@@ -133,6 +133,7 @@ class GestureHandling:
                 cx, cy = self.viewport_to_image(pos)
                 x, y = clamp_to_image(cx + g.grab[0], cy + g.grab[1], *self._image.size)
                 self._landmarks.items[g.index].setPos(x, y)
+                self.landmarkDragging.emit(g.index, x, y)
         self._hover(pos)
         event.accept()
 
@@ -181,6 +182,7 @@ class GestureHandling:
             self.moveRequested.emit(g.index, x, y)
         else:
             item.setPos(*g.origin)
+            self.landmarkDragging.emit(g.index, *g.origin)  # back where it was: no edit
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         # A quick second click is another click here, not a gesture of its own.

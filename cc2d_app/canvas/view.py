@@ -22,6 +22,7 @@ from cc2d_app.canvas.image_layer import ImageLayer
 from cc2d_app.canvas.keys import KeyHandling
 from cc2d_app.canvas.landmark_layer import LandmarkLayer
 from cc2d_app.canvas.loupe import Loupe, loupe_magnification
+from cc2d_app.canvas.measurement_overlay import MeasurementOverlay, Segment
 from cc2d_app.canvas.overlays import CalibrationLine, CursorLabel, paint_scale_bar, scale_bar_text
 
 MIN_ZOOM = 0.02
@@ -34,6 +35,8 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
 
     placeRequested = Signal(int, float, float)  # noqa: N815 (Qt naming)
     moveRequested = Signal(int, float, float)  # noqa: N815
+    # While a landmark is dragged (every mouse move; moveRequested follows once, on release).
+    landmarkDragging = Signal(int, float, float)  # noqa: N815
     clearRequested = Signal(int)  # noqa: N815
     landmarkPicked = Signal(int)  # noqa: N815
     cursorMoved = Signal(float, float)  # noqa: N815
@@ -49,6 +52,8 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
         self._scene.addItem(self._image.item)
         self._landmarks = LandmarkLayer(self._scene)
         self._calibration = CalibrationLine(self._scene)
+        self._measurement = MeasurementOverlay()
+        self._scene.addItem(self._measurement)
         self._active: int | None = None
         self._spacing: float | None = None
         self._mode = "annotate"
@@ -139,6 +144,16 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
         """What hovering landmark ``index`` shows ("" when it is not placed)."""
         item = self._landmarks.items.get(index)
         return item.toolTip() if item is not None else ""
+
+    def show_measurement(self, lines: Sequence[Segment], text: str, angle: bool) -> None:
+        """Draw a measurement's lines (image px) with its value; for an ``angle``, arcs
+        where its lines meet and the value there. No lines: nothing is drawn."""
+        w, h = self._image.size
+        self._measurement.set(lines, text, angle, QRectF(-0.5, -0.5, w, h))
+
+    def measurement_lines(self) -> list[Segment]:
+        """The measurement lines drawn now ([] when none)."""
+        return list(self._measurement.lines) if self._measurement.isVisible() else []
 
     def set_spacing(self, mm_per_px: float | None) -> None:
         """Pixel spacing for the scale bar; None hides it."""

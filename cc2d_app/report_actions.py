@@ -1,0 +1,122 @@
+"""Report (PDF) of the current image and the measurements table (CSV) of the reviewed
+images: ask where, then write in a Task, and say where it went.
+
+The CSV is the engine's ``cc2d analyze`` table (``engine.analysis.report``), one row per
+image and measurement, for research use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from cc2d_app import file_dialogs
+from cc2d_app.error_dialog import show_error
+from cc2d_app.export_dialog import image_scope
+from cc2d_app.landmark_panel import landmark_colors
+from cc2d_app.measurements import measure_image
+from cc2d_app.report import ReportData, write_report
+from cc2d_app.session import ProjectSession
+from cc2d_app.workers import Task
+from engine.analysis import Analysis
+from engine.analysis.report import write_analysis_csv
+from engine.project import Project
+
+
+def report_data(session: ProjectSession, image_id: int, analysis: Analysis | None,
+                window: tuple[float, float, bool] | None) -> ReportData:
+    """Everything one image's report shows, read now (GUI thread)."""
+    rec = session.image(image_id)
+    schema = session.schema
+    landmarks = session.landmarks(image_id)
+    return ReportData(
+        project=session.name, image=rec, landmarks=landmarks,
+        labels=[schema.label(i) for i in range(len(schema))], names=list(schema.names),
+        colours=landmark_colors(schema),
+        analysis_name=analysis.name if analysis else None,
+        results=measure_image(analysis, landmarks, rec.spacing) if analysis else [],
+        created=datetime.now().strftime("%Y-%m-%d %H:%M"), window=window)
+
+
+def measurements_csv_function(project: Project, analysis: Analysis, path: Path
+                              ) -> Callable[[Any, threading.Event], tuple[int, int]]:
+    """A Task function writing the table of the reviewed images and the template;
+    returns (images, rows)."""
+
+    def run(_progress: Callable[[int, int], None], _cancel: threading.Event) -> tuple[int, int]:
+        rows = []
+        for image_id in image_scope(project, "reviewed", None):
+            rec = project.image(image_id)
+            rows.append((rec.name, measure_image(analysis, project.landmarks(image_id),
+                                                 rec.spacing)))
+        return len(rows), write_analysis_csv(path, rows)
+
+    return run
+
+
+class ReportActions(QObject):
+    """The two exports of the measurements; ``message`` says what was written."""
+
+    message = Signal(str)
+
+    def __init__(self, session: ProjectSession, analysis: Analysis | None,
+                 parent: QWidget) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._analysis = analysis
+        self._parent = parent
+        self._tasks: set[Task] = set()
+
+    def report(self, image_id: int, window: tuple[float, float, bool] | None) -> None:
+        """Ask where, then write ``image_id``'s report (the radiograph in ``window``)."""
+        rec = self._session.image(image_id)
+        start = self._session.folder / "exports" / f"{Path(rec.name).stem}_report.pdf"
+        path = file_dialogs.choose_save_file(self._parent, "Save the report", str(start),
+                                             "PDF (*.pdf)")
+        if not path:
+            return
+        data = report_data(self._session, image_id, self._analysis, window)
+        self._start(lambda _p, _c: write_report(_with_suffix(path, ".pdf"), data),
+                    "Could not write the report", lambda out: f"Report written to {out}")
+
+    def measurements_csv(self) -> None:
+        """Ask where, then write the measurements of the reviewed images (and template)."""
+        if self._analysis is None:
+            show_error(self._parent, "No measurements to export",
+                       "No analysis fits this project's landmark set.")
+            return
+        start = self._session.folder / "exports" / "measurements.csv"
+        path = file_dialogs.choose_save_file(self._parent, "Export the measurements",
+                                             str(start), "CSV (*.csv)")
+        if not path:
+            return
+        out = _with_suffix(path, ".csv")
+        self._start(measurements_csv_function(self._session.reader(), self._analysis, out),
+                    "Could not export the measurements",
+                    lambda n: f"{n[1]} measurements of {n[0]} image(s) written to {out}")
+
+    def wait(self) -> None:
+        """Let writes in progress finish (the project is about to close)."""
+        for task in list(self._tasks):
+            task.wait()
+
+    def _start(self, fn: Any, error_title: str, done: Callable[[Any], str]) -> None:
+        task = Task(fn, self)
+        self._tasks.add(task)
+        task.succeeded.connect(lambda result: self.message.emit(done(result)))
+        task.failed.connect(lambda exc, tb: show_error(self._parent, error_title, exc,
+                                                       details=tb))
+        task.finished.connect(lambda: self._tasks.discard(task))
+        self.message.emit("Writing…")
+        task.start()
+
+
+def _with_suffix(path: str, suffix: str) -> Path:
+    out = Path(path)
+    return out if out.suffix.lower() == suffix else out.with_name(out.name + suffix)
