@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.data.image_keys import match_images
-from engine.data.landmarks import LandmarkTable
+from engine.data.landmarks import LandmarkTable, points_outside
 from engine.errors import LandmarkFileError, ProjectError
 from engine.project.model import EditEntry, Landmark, LandmarkSource
 from engine.project.sources import table_landmarks
@@ -51,6 +51,12 @@ def training_inputs(project: Project) -> tuple[list[Path], Template]:
             f"{len(absent)} image file(s) of the project are missing: {listed}{more}; "
             "reconnect them (they may have moved) or remove them from the project")
     points = np.array([(lm.x, lm.y) for lm in marks if lm is not None], dtype=np.float64)
+    outside = points_outside(points, record.width, record.height)
+    if outside:
+        listed = ", ".join(project.schema.label(i) for i in outside)
+        raise ProjectError(
+            f"template landmark(s) {listed} lie outside {record.name} ({record.width}x"
+            f"{record.height} px); move them onto the image before training")
     return [r.path for r in records], Template(record.path, project.schema.names, points)
 
 

@@ -63,7 +63,8 @@ def test_training_inputs_say_what_is_missing(project: Project) -> None:
     with pytest.raises(ProjectError, match=f"lacks {N_CUSTOM - 1} of its {N_CUSTOM} landmarks "
                                            r"\(Joint 2, J3, Joint 4"):
         training_inputs(project)
-    project.set_landmarks(first.id, [(i, i + 1.0) for i in range(N_CUSTOM)], "template")
+    project.set_landmarks(first.id, [(i % 30, i % 30 + 1.0) for i in range(N_CUSTOM)],
+                          "template")
     paths, template = training_inputs(project)
     assert paths == [r.path for r in project.images()] and template.image == first.path
     assert template.names == project.schema.names and template.points[3].tolist() == [3, 4]
@@ -142,3 +143,13 @@ def test_a_run_from_the_project_stores_its_predictions_by_full_path(tmp_path: Pa
         assert [lm.source for lm in project.landmarks(template_id)] == [T, T, T]
         twin = project.landmarks(by_path[images[0]])        # a/phantom_000.png
         assert all(lm is not None and lm.source is P and 0 <= lm.confidence <= 1 for lm in twin)
+
+
+def test_a_template_point_outside_the_image_is_refused(project: Project) -> None:
+    rec = project.images()[0]
+    project.set_template(rec.id)
+    for i in range(len(project.schema)):
+        project.set_landmark(rec.id, i, 1.0, 1.0, "template")
+    project.set_landmark(rec.id, 2, rec.width + 50.0, 3.0, "template")
+    with pytest.raises(ProjectError, match=f"{project.schema.label(2)}.*outside"):
+        training_inputs(project)
