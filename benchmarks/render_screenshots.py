@@ -121,6 +121,7 @@ def main() -> int:
             w.grab().save(str(OUT / "calibration_dialog.png"))
             w.reject()
     pump(app)
+    render_measurements(app, window, by_name[args.template], scratch)
 
     window.close_project()
     QTest.mouseClick(window.start.findChild(QPushButton, "demoButton"), Qt.MouseButton.LeftButton)
@@ -131,6 +132,40 @@ def main() -> int:
     window.close()
     print(f"screenshots in {OUT}")
     return 0
+
+
+def render_measurements(app, window, image_id: int, scratch: Path) -> None:
+    """The Measurements tab with ANB drawn, and the report's first page (needs pdftoppm)."""
+    import shutil
+    import subprocess
+
+    from app_events import pump
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from cc2d_app.report import write_report
+    from cc2d_app.report_actions import report_data
+
+    ws = window.workspace
+    window.session.set_calibration(image_id, 0.2)  # the ISBI copies' pixel size (their README)
+    bar = ws.side_tabs.tabBar()
+    tab = next(k for k in range(bar.count()) if bar.tabText(k) == "Measurements")
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tab).center())
+    tree = ws.measurements.tree
+    row = next(tree.topLevelItem(k) for k in range(tree.topLevelItemCount())
+               if tree.topLevelItem(k).text(0) == "ANB")
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton,
+                     pos=tree.visualItemRect(row).center())
+    window.statusBar().clearMessage()
+    pump(app)
+    window.grab().save(str(OUT / "measurements.png"))
+    pdf = write_report(scratch / "report.pdf", report_data(
+        window.session, image_id, ws.measurements.analysis, None))
+    if shutil.which("pdftoppm") is None:
+        print("pdftoppm not found (poppler-utils): report.png not rendered", file=sys.stderr)
+        return
+    subprocess.run(["pdftoppm", "-png", "-r", "120", "-singlefile", "-f", "1", "-l", "1",
+                    str(pdf), str(OUT / "report")], check=True)
 
 
 if __name__ == "__main__":

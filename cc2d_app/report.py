@@ -171,7 +171,7 @@ class _Page:
             self.p.setPen(pen)
             for a, b in segments:
                 self.p.drawLine(at(*a), at(*b))
-        label_font = _font(7, True)
+        label_font = _font(8, True)
         for lm, label, colour in zip(d.landmarks, d.labels, d.colours):
             if lm is None:
                 continue
