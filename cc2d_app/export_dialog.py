@@ -33,7 +33,7 @@ from cc2d_app.session import ProjectSession
 from cc2d_app.workers import Task
 from engine.project import Project, ReviewStatus
 from engine.project.annotated import export_annotated
-from engine.project.export import count_points, export
+from engine.project.export import count_points, export, missing_files
 
 # Format key → (label, where it goes inside the chosen folder).
 FORMATS: dict[str, tuple[str, str]] = {
@@ -52,6 +52,7 @@ class ExportResult:
     points: int
     images: int
     folder: Path
+    missing: list[str]  # images whose files are gone (their landmarks are exported)
 
 
 def image_scope(project: Project, scope: str, current: int | None) -> list[int]:
@@ -78,7 +79,9 @@ def export_function(project: Project, formats: list[str], folder: Path,
             else:
                 files += export(project, out, fmt, image_ids)
             progress(k + 1, len(formats))
-        return ExportResult(files, count_points(project, image_ids), len(image_ids), folder)
+        gone = [r.name for r in missing_files(project, image_ids)]
+        return ExportResult(files, count_points(project, image_ids), len(image_ids), folder,
+                            gone)
 
     return run
 
@@ -187,4 +190,7 @@ class ExportDialog(QDialog):
         names = ", ".join(sorted({p.relative_to(result.folder).parts[0] for p in result.files}))
         self.status.setText(
             f"<b>Wrote {len(result.files)} file(s)</b> with {result.points} points of "
-            f"{result.images} image(s) to <b>{result.folder}</b>:<br>{names}")
+            f"{result.images} image(s) to <b>{result.folder}</b>:<br>{names}"
+            + (f"<br><span style='color:#e5a33d'>{len(result.missing)} image file(s) are "
+               f"missing ({', '.join(result.missing[:3])}…); their landmarks were exported, "
+               "annotated PNGs could not be drawn.</span>" if result.missing else ""))

@@ -15,6 +15,7 @@ from engine.project import (
     import_landmarks,
     load_schema,
 )
+from engine.project.export import missing_files
 from engine.project.schema import DEFAULT_SCHEMA_ID, shipped_schema_ids
 
 FORMATS = ("csv", "json", "slicer", "coco")
@@ -101,8 +102,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     with Project.open(args.folder, read_only=True) as project:
         paths = export(project, args.out, args.format)
+        gone = missing_files(project)
     where = paths[0] if len(paths) == 1 else f"{len(paths)} files in {args.out}"
     print(f"exported {args.format} to {where}")
+    if gone:
+        print(f"warning: {len(gone)} image file(s) are missing (their landmarks were exported; "
+              f"relocate them with the app or cc2d project add): "
+              + ", ".join(str(r.path) for r in gone[:5]), file=sys.stderr)
     return 0
 
 

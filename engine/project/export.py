@@ -73,6 +73,12 @@ def unique_stem(rec: ImageRecord, used: set[str]) -> str:
     return name
 
 
+def missing_files(project: Project, image_ids: ImageIds = None) -> list[ImageRecord]:
+    """Exported images whose files are gone: their landmarks export, but say so."""
+    return [item.record for item in collect(project, image_ids)
+            if not item.record.path.is_file()]
+
+
 def count_points(project: Project, image_ids: ImageIds = None) -> int:
     """How many placed landmarks an export of these images writes."""
     return sum(lm is not None for item in collect(project, image_ids) for lm in item.landmarks)

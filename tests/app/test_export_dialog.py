@@ -97,3 +97,19 @@ def test_a_failed_export_says_why_and_keeps_the_dialog(qtbot, session, tmp_path)
     assert "a_file" in box.text()
     box.accept()
     qtbot.waitUntil(export.isEnabled)
+
+
+def test_missing_image_files_are_named_after_the_export(qtbot, session, tmp_path):
+    gone = session.images()[2]
+    gone.path.unlink()
+    dialog = ExportDialog(session, current_id=None)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    folder = dialog.findChild(QLineEdit, "exportFolder")
+    folder.selectAll()
+    qtbot.keyClicks(folder, str(tmp_path / "out"))
+    export = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Export")
+    qtbot.mouseClick(export, LEFT)
+    status = dialog.findChild(QLabel, "exportStatus")
+    qtbot.waitUntil(lambda: "Wrote" in status.text(), timeout=10000)
+    assert "1 image file(s) are missing" in status.text() and gone.name in status.text()

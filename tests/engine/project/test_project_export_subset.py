@@ -78,3 +78,13 @@ def test_annotated_export_reports_a_vanished_image(two_done, tmp_path: Path):
     with pytest.raises(ProjectError, match="1 annotated image.*img1"):
         export_annotated(project, tmp_path / "png", image_ids=[a, b])
     assert (tmp_path / "png" / "img0_landmarks.png").is_file()
+
+
+def test_export_names_the_images_whose_files_are_gone(two_done, tmp_path: Path):
+    from engine.project.export import missing_files
+
+    project, a, b = two_done
+    assert missing_files(project) == []
+    project.image(b).path.unlink()
+    assert [r.id for r in missing_files(project)] == [b]
+    assert missing_files(project, {a}) == []
