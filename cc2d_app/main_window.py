@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QPushButton,
     QStackedWidget,
 )
 
@@ -30,7 +28,7 @@ from cc2d_app.new_project_dialog import NewProjectDialog
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
 from cc2d_app.start_page import StartPage
-from cc2d_app.workers import Task
+from cc2d_app.task_status import TaskStatus
 from cc2d_app.workspace import Workspace
 from engine.errors import CC2DError
 
@@ -52,7 +50,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session: ProjectSession | None = None
         self.workspace: Workspace | None = None
-        self._tasks: set[Task] = set()
         self._dialog: Any = None
         self._saved_at = ""
         self.setWindowTitle(APP_NAME)
@@ -147,16 +144,10 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.cursor_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setFixedWidth(280)
-        self.progress.setTextVisible(True)
-        self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setVisible(False)
         self.saved_label = QLabel()
         bar.addWidget(self.cursor_label, 1)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
+        self.background = TaskStatus(self, bar)
+        self.progress = self.background.progress
         bar.addPermanentWidget(self.saved_label)
 
     def _update_actions(self) -> None:
@@ -218,16 +209,14 @@ class MainWindow(QMainWindow):
         from engine.project.demo import create_demo
 
         demo_dir = self.settings.demo_dir()
-        self._run(lambda _p, _c: create_demo(demo_dir), "Building the demo project…",
+        self.background.run(lambda _p, _c: create_demo(demo_dir), "Building the demo project…",
                   lambda folder: self.open_project(str(folder)),
                   "Could not build the demo project")
 
     def close_project(self) -> bool:
         if self.session is None:
             return True
-        for task in list(self._tasks):
-            task.cancel()
-            task.wait()
+        self.background.stop_all()
         if self.workspace is not None:
             self.workspace.shutdown()
             self.stack.removeWidget(self.workspace)
@@ -296,43 +285,10 @@ class MainWindow(QMainWindow):
                 show_error(self, "Some files were not added", skipped_summary(skipped),
                            details="\n".join(f"{s.path}: {s.reason}" for s in skipped))
 
-        self._run(session.add_images_task(paths), "Reading images…", done,
+        self.background.run(session.add_images_task(paths), "Reading images…", done,
                   "Could not add the images", on_progress=lambda _d, _t: session.images_added())
 
     # -- long work ------------------------------------------------------------------------
-
-    def _run(self, fn: Any, label: str, on_success: Any, error_title: str,
-             on_progress: Any = None) -> Task:
-        task = Task(fn, self)
-        self._tasks.add(task)
-        self.progress.setVisible(True)
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(label)
-        self.cancel_button.setVisible(True)
-        self.cancel_button.clicked.connect(task.cancel)
-        self.statusBar().showMessage(label)
-
-        def progressed(done: int, total: int) -> None:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            self.progress.setFormat(f"{label.rstrip('…')} %v / %m")
-            if on_progress is not None:
-                on_progress(done, total)
-
-        def finished() -> None:
-            self._tasks.discard(task)
-            self.cancel_button.clicked.disconnect(task.cancel)
-            if not self._tasks:
-                self.progress.setVisible(False)
-                self.cancel_button.setVisible(False)
-            self.statusBar().clearMessage()
-
-        task.progressed.connect(progressed)
-        task.succeeded.connect(on_success)
-        task.failed.connect(lambda exc, tb: show_error(self, error_title, exc, details=tb))
-        task.finished.connect(finished)
-        task.start()
-        return task
 
     # -- forwarding -----------------------------------------------------------------------
 
