@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+
+def app_icon_path() -> Path:
+    """The app icon in ``resources/icons``; beside the packages in a checkout and a bundle."""
+    return Path(__file__).resolve().parents[1] / "resources" / "icons" / "cc2d-studio.png"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cc2d-app", description="CC2D landmark studio")
     parser.add_argument("project", nargs="?", help="a project folder to open")
     parser.add_argument("--demo", action="store_true", help="open the demo project")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (demo in a temporary folder), then exit")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     # Before Qt loads: a missing system library would otherwise abort inside Qt with a
@@ -21,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
 
+    if args.self_test:
+        from cc2d_app.self_test import run_self_test
+
+        return run_self_test()
+
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from cc2d_app.error_dialog import install_excepthook
@@ -29,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
+    app.setWindowIcon(QIcon(str(app_icon_path())))
     apply_theme(app)
     install_excepthook()
     window = MainWindow()
