@@ -35,51 +35,14 @@ def commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/isbi2015")
-    parser.add_argument("--profile", default="quick", choices=("quick", "full"))
-    parser.add_argument("--template", default="125.jpg")
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" /
-                        f"app_isbi_flow_cpu_{date.today().isoformat()}.json")
-    args = parser.parse_args()
-    if not (args.data / "landmarks.csv").is_file():
-        print(f"no ISBI data at {args.data}", file=sys.stderr)
-        return 2
-    work = Path(tempfile.mkdtemp(prefix="cc2d-app-isbi-"))
-    os.environ["CC2D_SETTINGS_DIR"] = str(work / "settings")
-    images = work / "train"  # links, never copies, to the 150 training images
-    images.mkdir()
-    for i in range(1, 151):
-        (images / f"{i:03d}.jpg").symlink_to((args.data / "images" / f"{i:03d}.jpg").resolve())
-    sys.path.insert(0, str(REPO))
-
+def annotate_and_train(app, window, truth, args) -> float:
+    """Template 125 by clicks, Train by the dialog; returns the training's wall time."""
     from app_events import pump, wait_until
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
-    from cc2d_app.export_dialog import ExportDialog
-    from cc2d_app.main_window import MainWindow
-    from cc2d_app.session import ProjectSession
-    from cc2d_app.theme import apply_theme
     from cc2d_app.train_dialog import TrainDialog
-    from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
-    from engine.project import default_schema
 
-    truth = read_landmark_csv(args.data / "landmarks.csv")
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app)
-    window = MainWindow()
-    window.resize(1440, 900)
-    window.show()
-    window.activateWindow()
-    project_dir = work / "isbi_cc2d"
-    ProjectSession.create(project_dir, default_schema()).close()
-    window.open_project(str(project_dir))
-    window.add_images([images])
-    wait_until(app, lambda: len(window.session.images()) == 150 and window.progress.isHidden(),
-               600)
     ws, session = window.workspace, window.session
     by_name = {r.name: r.id for r in session.images()}
     ws.show_image(by_name[args.template])
@@ -112,8 +75,77 @@ def main() -> int:
     app_seconds = time.perf_counter() - t0
     if not shot_taken:
         window.grab().save(str(SHOTS / "training_panel.png"))
+
+    return app_seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/isbi2015")
+    parser.add_argument("--profile", default="quick", choices=("quick", "full"))
+    parser.add_argument("--template", default="125.jpg")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="a work folder of an earlier run of this script: its finished "
+                             "app training is reused (review, export and the CLI run are redone)")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" /
+                        f"app_isbi_flow_cpu_{date.today().isoformat()}.json")
+    args = parser.parse_args()
+    if not (args.data / "landmarks.csv").is_file():
+        print(f"no ISBI data at {args.data}", file=sys.stderr)
+        return 2
+    work = args.work or Path(tempfile.mkdtemp(prefix="cc2d-app-isbi-"))
+    os.environ["CC2D_SETTINGS_DIR"] = str(work / "settings")
+    images = work / "train"  # links, never copies, to the 150 training images
+    if not images.is_dir():
+        images.mkdir()
+        for i in range(1, 151):
+            (images / f"{i:03d}.jpg").symlink_to(
+                (args.data / "images" / f"{i:03d}.jpg").resolve())
+    sys.path.insert(0, str(REPO))
+
+    from app_events import pump, wait_until
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
+
+    from cc2d_app.export_dialog import ExportDialog
+    from cc2d_app.main_window import MainWindow
+    from cc2d_app.session import ProjectSession
+    from cc2d_app.theme import apply_theme
+    from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
+    from engine.project import default_schema
+
+    truth = read_landmark_csv(args.data / "landmarks.csv")
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    window = MainWindow()
+    window.resize(1440, 900)
+    window.show()
+    window.activateWindow()
+    project_dir = work / "isbi_cc2d"
+    reuse = (project_dir / "project.sqlite").is_file()
+    if not reuse:
+        ProjectSession.create(project_dir, default_schema()).close()
+    window.open_project(str(project_dir))
+    if not reuse:
+        window.add_images([images])
+    wait_until(app, lambda: len(window.session.images()) == 150 and window.progress.isHidden(),
+               600)
+    ws, session = window.workspace, window.session
+    if reuse and session.finished_run() is not None:
+        app_seconds = train_and_shoot = None
+    else:
+        app_seconds = train_and_shoot = True
+    if train_and_shoot:
+        app_seconds = annotate_and_train(app, window, truth, args)
     run = session.finished_run()
     assert run is not None, ws.training_panel.state_label.text()
+    if app_seconds is None:  # reused: the stages' own times from the run record
+        record = json.loads((run.folder / "run.json").read_text(encoding="utf-8"))
+        app_seconds = sum(v.get("seconds", v.get("elapsed_s", 0.0)) or 0.0
+                          for v in record.get("stages", {}).values())
+    window.activateWindow()  # the Train dialog had it; shortcuts need the active window
+    pump(app, 0.5)
 
     queue = session.review_queue()
     ws.show_image(queue[0])
@@ -129,13 +161,13 @@ def main() -> int:
     field = export.findChild(QLineEdit, "exportFolder")
     field.selectAll()
     QTest.keyClicks(field, str(work / "export"))
-    qt_click(next(b for b in export.findChildren(QPushButton) if b.text() == "Export"),
-             Qt.MouseButton.LeftButton)
+    QTest.mouseClick(next(b for b in export.findChildren(QPushButton) if b.text() == "Export"),
+                     Qt.MouseButton.LeftButton)
     status = export.findChild(QLabel, "exportStatus")
     wait_until(app, lambda: "Wrote" in status.text(), 120)
     pump(app, 0.5)
     export.grab().save(str(SHOTS / "export_dialog.png"))
-    template_points = [(lm.x, lm.y) for lm in session.landmarks(rec.id)]
+    template_points = [(lm.x, lm.y) for lm in session.landmarks(session.template_id())]
     window.close()
 
     labels = LandmarkTable(names=truth.names)
