@@ -87,6 +87,8 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=None,
                         help="a work folder of an earlier run of this script: its finished "
                              "app training is reused (review, export and the CLI run are redone)")
+    parser.add_argument("--screens-only", action="store_true",
+                        help="with --work: only render the review and export screens again")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" /
                         f"app_isbi_flow_cpu_{date.today().isoformat()}.json")
     args = parser.parse_args()
@@ -169,6 +171,8 @@ def main() -> int:
     export.grab().save(str(SHOTS / "export_dialog.png"))
     template_points = [(lm.x, lm.y) for lm in session.landmarks(session.template_id())]
     window.close()
+    if args.screens_only:
+        return 0
 
     labels = LandmarkTable(names=truth.names)
     import numpy as np

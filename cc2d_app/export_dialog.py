@@ -194,3 +194,4 @@ class ExportDialog(QDialog):
             + (f"<br><span style='color:#e5a33d'>{len(result.missing)} image file(s) are "
                f"missing ({', '.join(result.missing[:3])}…); their landmarks were exported, "
                "annotated PNGs could not be drawn.</span>" if result.missing else ""))
+        self.adjustSize()  # the result text is longer than the empty label was

@@ -64,7 +64,7 @@ class Workspace(QWidget):
         self.training = TrainingController(session, self.training_panel, self)
         side = QTabWidget()
         side.addTab(self.landmarks, "Landmarks")
-        side.addTab(self.measurements, "Measurements")
+        side.addTab(self.measurements, "Analysis")
         side.addTab(self.view_panel, "View")
         side.addTab(self.training_panel, "Training")
         self.training.started.connect(lambda: side.setCurrentWidget(self.training_panel))
@@ -74,7 +74,7 @@ class Workspace(QWidget):
         splitter.addWidget(self.canvas)
         splitter.addWidget(side)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([270, 860, 310])
+        splitter.setSizes([260, 820, 360])
         splitter.setCollapsible(1, False)
         self.splitter = splitter
         layout = QVBoxLayout(self)

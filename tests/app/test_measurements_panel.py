@@ -59,7 +59,7 @@ def open_measurements(qtbot, folder):
     rec = window.session.image(ws.current_id)
     qtbot.waitUntil(lambda: ws.canvas.image_size() == (rec.width, rec.height))
     bar = ws.side_tabs.tabBar()
-    tab = next(k for k in range(bar.count()) if bar.tabText(k) == "Measurements")
+    tab = next(k for k in range(bar.count()) if bar.tabText(k) == "Analysis")
     qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(tab).center())
     assert ws.side_tabs.currentWidget() is ws.measurements
     return window, ws
