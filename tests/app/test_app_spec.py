@@ -8,6 +8,7 @@ no PyInstaller and builds nothing.
 from __future__ import annotations
 
 import ast
+import configparser
 import importlib.metadata
 import shutil
 from collections.abc import Sequence
@@ -123,3 +124,13 @@ def test_spec_refuses_an_unlisted_resource_folder(tmp_path: Path) -> None:
         (tmp_path / "resources" / folder).mkdir(parents=True)
     with pytest.raises(SystemExit, match="resources/templates"):
         run_spec(tmp_path / "app.spec", tmp_path / "build")
+
+
+def test_desktop_entry_runs_the_app_with_the_shipped_icon() -> None:
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.read(ROOT / "resources" / "desktop" / "cc2d-studio.desktop", encoding="utf-8")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Type"] == "Application"
+    assert desktop["Exec"].split()[0] == "cc2d-app"  # the entry point in pyproject.toml
+    assert (ROOT / "resources" / "icons" / f"{desktop['Icon']}.png").is_file()
+    assert (ROOT / "resources" / "icons" / f"{desktop['Icon']}.svg").is_file()
