@@ -178,7 +178,9 @@ def main() -> int:
     import numpy as np
 
     labels.points[args.template] = np.array(template_points)
-    write_landmark_csv(work / "template.csv", labels)
+    # Full precision: a 0.0005 px rounding of the labels moved the template feature to
+    # another grid cell and pseudo-labels by up to 31 px (first run of this script).
+    write_landmark_csv(work / "template.csv", labels, precision=13)
     cli_out = work / "cli_run"
     t1 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "engine.cli.main", "run", "--images", str(images),
