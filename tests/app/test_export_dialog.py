@@ -77,17 +77,23 @@ def test_no_format_no_export(qtbot, session):
     assert not export.isEnabled()
 
 
-def test_a_failed_export_says_why_and_keeps_the_dialog(qtbot, session, tmp_path):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("not a folder")
+def export_to(qtbot, session, folder):
+    """Open the dialog, type ``folder``, click Export; returns the dialog and the button."""
     dialog = ExportDialog(session, current_id=None)
     qtbot.addWidget(dialog)
     dialog.open()
-    folder = dialog.findChild(QLineEdit, "exportFolder")
-    folder.selectAll()
-    qtbot.keyClicks(folder, str(blocker / "inside"))
+    field = dialog.findChild(QLineEdit, "exportFolder")
+    field.selectAll()
+    qtbot.keyClicks(field, str(folder))
     export = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Export")
     qtbot.mouseClick(export, LEFT)
+    return dialog, export
+
+
+def test_a_failed_export_says_why_and_keeps_the_dialog(qtbot, session, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    dialog, export = export_to(qtbot, session, blocker / "inside")
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible()
@@ -102,14 +108,7 @@ def test_a_failed_export_says_why_and_keeps_the_dialog(qtbot, session, tmp_path)
 def test_missing_image_files_are_named_after_the_export(qtbot, session, tmp_path):
     gone = session.images()[2]
     gone.path.unlink()
-    dialog = ExportDialog(session, current_id=None)
-    qtbot.addWidget(dialog)
-    dialog.open()
-    folder = dialog.findChild(QLineEdit, "exportFolder")
-    folder.selectAll()
-    qtbot.keyClicks(folder, str(tmp_path / "out"))
-    export = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Export")
-    qtbot.mouseClick(export, LEFT)
+    dialog, _export = export_to(qtbot, session, tmp_path / "out")
     status = dialog.findChild(QLabel, "exportStatus")
     qtbot.waitUntil(lambda: "Wrote" in status.text(), timeout=10000)
     assert "1 image file(s) are missing" in status.text() and gone.name in status.text()
