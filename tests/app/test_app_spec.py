@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "app.spec"
@@ -59,7 +60,7 @@ def test_spec_lists_every_resource_folder() -> None:
     assert sorted(listed) == folders, "a resources/ folder is missing from app.spec"
 
 
-def test_spec_ships_resources_icon_and_dicom_sample(tmp_path: Path) -> None:
+def test_spec_ships_resources_icon_dicom_sample_and_torchvision_ops(tmp_path: Path) -> None:
     spec = run_spec(SPEC, tmp_path)
     datas = spec.a.kwargs["datas"]
     for folder in spec.names["RESOURCE_DIRS"]:
@@ -67,7 +68,12 @@ def test_spec_ships_resources_icon_and_dicom_sample(tmp_path: Path) -> None:
     source, dest = datas[-1]
     assert Path(source).is_file() and source.endswith("CT_small.dcm")
     assert dest == "pydicom/data/test_files"
-    assert Path(spec.calls["EXE"][1]["icon"]).is_file()
+    assert spec.names["APP_ICON"].is_file()
+    binaries = {Path(source).name: dest for source, dest in spec.a.kwargs["binaries"]}
+    assert binaries["_C_stable.so"] == "torchvision"
+    builtins = [name for name in binaries if name.startswith("libnvrtc-builtins.so")]
+    if torch.version.cuda:  # a CUDA wheel: NVRTC's builtins go beside libnvrtc
+        assert len(builtins) == 1 and binaries[builtins[0]].endswith("/lib")
     assert spec.calls["EXE"][1]["name"] == spec.calls["COLLECT"][1]["name"] == "cc2d-app"
     excludes = set(spec.a.kwargs["excludes"])
     assert {"tkinter", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtNetwork",
