@@ -1,7 +1,7 @@
 """`make bundle`: build the clinic bundle with app.spec, test it, pack it, log its figures.
 
-1. ``pyinstaller --noconfirm app.spec`` → ``dist/cc2d-app/`` (its output goes to
-   ``build/pyinstaller.log``; the wall time is logged);
+1. ``pyinstaller --noconfirm --clean app.spec`` → ``dist/cc2d-app/`` (its output goes to
+   ``build/pyinstaller.log``; the wall time of this clean build is logged);
 2. ``cc2d-app --self-test`` from the bundle, run from another folder with
    ``QT_QPA_PLATFORM=offscreen`` and no PYTHONPATH;
 3. ``du`` of the bundle, its ten largest files, the split between the CUDA libraries,
@@ -115,13 +115,14 @@ def main() -> int:
     build_log.parent.mkdir(exist_ok=True)
     start = time.perf_counter()
     with build_log.open("w") as out:
-        done = subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "app.spec"],
+        done = subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
+                               "app.spec"],
                               cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False)
     took = time.perf_counter() - start
     if done.returncode:
         say(build_log.read_text()[-5000:])
         raise SystemExit(f"pyinstaller failed (exit {done.returncode}); see {build_log}")
-    say(f"build: pyinstaller app.spec took {took / 60:.1f} min wall ({took:.0f} s)")
+    say(f"build: pyinstaller --clean app.spec took {took / 60:.1f} min wall ({took:.0f} s)")
 
     bundle = ROOT / "dist" / "cc2d-app"
     self_test(bundle, say)
