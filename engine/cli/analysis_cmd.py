@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import platform
 from pathlib import Path
 
 from engine.analysis import load_analysis
@@ -71,6 +72,9 @@ def _bench(args: argparse.Namespace) -> int:
                              read_landmark_csv(truth_csv), args.spacing, args.sigma)
     results = {"command": args.command_line, "commit": git_commit(),
                "date": datetime.date.today().isoformat(),
+               # No network runs here: the classes come from the prediction files, whose
+               # names give the device that produced them.
+               "device": f"cpu ({platform.processor() or platform.machine()}), analysis only",
                "predictions": [str(p) for p in args.pred], **results}
     print(format_table(results))
     if args.json:
