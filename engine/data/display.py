@@ -138,7 +138,7 @@ def value_at(image: DisplayImage, x: float, y: float) -> float | None:
 
 def _load(path: Path, header: ImageHeader) -> DisplayImage:
     if header.format == "dicom":
-        from engine.data.dicom import read_dicom_values
+        from engine.data.dicom_values import read_dicom_values
 
         dicom = read_dicom_values(path)
         values = dicom.values
