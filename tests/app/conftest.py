@@ -18,3 +18,14 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("settings")
     monkeypatch.setenv("CC2D_SETTINGS_DIR", str(folder))
     yield folder
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    # Collect each test's Qt wrappers at its teardown, on the GUI thread with no worker
+    # running: a full collection that started inside a later test, while a training thread
+    # was saving a checkpoint, crashed the interpreter once (segfault in the collector).
+    yield
+    import gc
+
+    gc.collect()
