@@ -54,7 +54,8 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
     The size is read from the header first and images with more than
     ``max_pixels`` pixels are refused before any decoding. Raises
     :class:`ImageReadError` for missing, unreadable, empty, truncated, corrupt,
-    oversized or unsupported files, and for pixels that are not all finite.
+    oversized or unsupported files, for pixels that are not all finite, and for blank
+    images (one value everywhere).
     """
     path = Path(path)
     header = read_checked_header(path, max_pixels)
@@ -68,6 +69,10 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
             pixels = _to_unit_grey(path, decode_raster(path, header), header)
         if not np.isfinite(pixels).all():
             raise ImageReadError(f"{path} decodes to values that are not numbers; it is damaged")
+        if pixels.size and pixels.min() == pixels.max():
+            # Blank: no structure to match or learn; usually a failed export or scan.
+            raise ImageReadError(f"{path} is blank (every pixel has the same value); "
+                                 "re-export it from the source")
     return LoadedImage(pixels=pixels, width=header.width, height=header.height,
                        spacing=spacing, path=path, orientation=header.orientation)
 

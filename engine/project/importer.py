@@ -18,8 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from engine.data.image_keys import match_images
-from engine.data.landmarks import read_landmark_csv
+from engine.data.landmarks import points_outside, read_landmark_csv
 from engine.errors import LandmarkFileError
 from engine.project.coco import is_coco, parse_coco
 from engine.project.export import JSON_FORMAT, JSON_VERSION
@@ -69,6 +71,7 @@ def import_landmarks(
             )
         owner[rec.id] = label
         report.matched.append(rec.name)
+        pts = _inside(pts, rec, project.schema, report)
         edits[rec.id] = pts
         report.points_set += len(pts)
         if label in statuses:
@@ -83,6 +86,20 @@ def import_landmarks(
     summary = f"import {path.name}: {report.points_set} point(s) on {len(owner)} image(s)"
     report.edit_id = project.apply_edits(edits, statuses=status_edits, summary=summary).id
     return report
+
+
+def _inside(pts: dict[int, Landmark], rec: ImageRecord, schema: LandmarkSchema,
+            report: ImportReport) -> dict[int, Landmark]:
+    """``pts`` without the points outside ``rec``'s image, each noted in ``report``."""
+    if not pts:
+        return pts
+    order = sorted(pts)
+    xy = np.array([(pts[i].x, pts[i].y) for i in order], dtype=float)
+    outside = {order[j] for j in points_outside(xy, rec.width, rec.height)}
+    for i in sorted(outside):
+        report.outside_image.append(
+            f"{rec.name}: {schema.label(i)} ({pts[i].x:g}, {pts[i].y:g})")
+    return {i: lm for i, lm in pts.items() if i not in outside}
 
 
 def check_names(schema: LandmarkSchema, names: Sequence[str | None], where: str) -> None:

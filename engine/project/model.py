@@ -167,6 +167,8 @@ class ImportReport:
     matched: list[str] = field(default_factory=list)
     unmatched_in_file: list[str] = field(default_factory=list)
     images_without_labels: list[str] = field(default_factory=list)
+    # "image: landmark (x, y)" for each point left out because it lies outside its image.
+    outside_image: list[str] = field(default_factory=list)
     points_set: int = 0
     edit_id: int | None = None
 
@@ -185,5 +187,11 @@ class ImportReport:
             lines.append(
                 f"  {len(self.images_without_labels)} project image(s) have no rows in the file: "
                 + some(self.images_without_labels)
+            )
+        if self.outside_image:
+            lines.append(
+                f"  {len(self.outside_image)} point(s) lie outside their image and were left "
+                "out (check the file's coordinates are in pixels of these images): "
+                + some(self.outside_image)
             )
         return "\n".join(lines)

@@ -8,6 +8,7 @@ torch through the template type.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from engine.project.sources import table_landmarks
 from engine.project.store import Project
 from engine.run_folder import RunFolder
 from engine.ssl.predict import Template
+
+log = logging.getLogger(__name__)
 
 # A clinician's point is never replaced by a prediction.
 KEPT_SOURCES = (LandmarkSource.TEMPLATE, LandmarkSource.CORRECTED)
@@ -87,6 +90,10 @@ def store_predictions(project: Project, predictions: LandmarkTable,
         remembered = project.predictions(rec.id)
         for i, new in enumerate(table_landmarks(predictions, key)):
             if new is None or new.source is LandmarkSource.TEMPLATE:
+                continue
+            if points_outside(np.array([[new.x, new.y]]), rec.width, rec.height):
+                log.warning("%s: the predicted %s (%g, %g) lies outside the image; left out",
+                            rec.name, schema.label(i), new.x, new.y)
                 continue
             point = Landmark(new.x, new.y, LandmarkSource.PREDICTED, new.confidence)
             if point != remembered[i]:  # what the model said, even under a clinician's point

@@ -149,7 +149,7 @@ def test_unicode_and_spaces_in_path(tmp_path: Path, rng: np.random.Generator) ->
 
 
 def test_accepts_str_path(tmp_path: Path) -> None:
-    path = _write(tmp_path / "s.png", np.full((2, 2), 51, np.uint8))
+    path = _write(tmp_path / "s.png", np.array([[51, 0], [0, 0]], np.uint8))
     image = load_image(str(path))
     assert image.path == path and image.pixels[0, 0] == pytest.approx(0.2)
 
@@ -176,7 +176,7 @@ def test_huge_image_refused_before_decoding(tmp_path: Path) -> None:
 
 
 def test_max_pixels_argument(tmp_path: Path) -> None:
-    path = _write(tmp_path / "small.png", np.zeros((100, 100), np.uint8))
+    path = _write(tmp_path / "small.png", np.eye(100, dtype=np.uint8))
     message = _error(path, max_pixels=9_999)
     assert "100x100" in message and "9,999" in message
     assert load_image(path, max_pixels=10_000).width == 100
@@ -216,9 +216,15 @@ def test_truncated_jpeg(tmp_path: Path, cut: int | str) -> None:
 
 def test_jpeg_with_trailing_bytes_after_eoi_loads(tmp_path: Path) -> None:
     img = np.full((8, 8), 128, np.uint8)
+    img[7, 7] = 0
     path = _write(tmp_path / "trail.jpg", img)
     path.write_bytes(path.read_bytes() + b"\x00" * 64)  # padding some scanners add
     assert _load(path)[0, 0] == pytest.approx(128 / 255, abs=0.01)
+
+
+def test_a_blank_image_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path / "blank.png", np.full((6, 5), 17, np.uint8))
+    assert "blank (every pixel has the same value)" in _error(path)
 
 
 def test_corrupt_png_data(tmp_path: Path) -> None:
@@ -310,7 +316,7 @@ def test_list_images_errors(tmp_path: Path) -> None:
 
 
 def test_works_without_pydicom_and_never_imports_qt(tmp_path: Path) -> None:
-    png = _write(tmp_path / "p.png", np.full((2, 2), 255, np.uint8))
+    png = _write(tmp_path / "p.png", np.array([[255, 0], [0, 0]], np.uint8))
     dcm = tmp_path / "d.dcm"
     dcm.write_bytes(b"\0" * 128 + b"DICM" + b"\0" * 16)
     code = f"""
@@ -318,7 +324,7 @@ import sys
 sys.modules["pydicom"] = None  # makes "import pydicom" raise ImportError
 from engine.data.images import load_image
 from engine.errors import ImageReadError
-assert load_image({str(png)!r}).pixels.min() == 1.0
+assert load_image({str(png)!r}).pixels.max() == 1.0
 try:
     load_image({str(dcm)!r})
 except ImageReadError as exc:

@@ -42,7 +42,7 @@ def test_full_cli_workflow(
     assert "added 4 image(s)" in out and "not an image file" in out
 
     labels = tmp_path / "labels.csv"
-    rows = ["image,landmark,x,y"] + [f"img1.png,{k + 1},{k},{2 * k}" for k in range(N_CUSTOM)]
+    rows = ["image,landmark,x,y"] + [f"img1.png,{k + 1},{k},{2 * k % 30}" for k in range(N_CUSTOM)]
     labels.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert run_cli(["project", "import", proj, str(labels), "--source", "template"]) == 0
     assert f"imported {N_CUSTOM} point(s) for 1 image(s)" in capsys.readouterr().out

@@ -136,7 +136,7 @@ def _long_csv(path: Path, names: list[str], images: dict[str, list]) -> Path:
 
 def test_import_long_csv_matches_by_path_name_and_stem(project: Project, tmp_path: Path) -> None:
     names = list(custom_schema().names)
-    pts = [[i, i + 0.5] for i in range(N_CUSTOM)]
+    pts = [[i, i % 30 + 0.5] for i in range(N_CUSTOM)]  # inside the 40 × 32 images
     pts[3] = [float("nan"), float("nan")]
     path = _long_csv(tmp_path / "labels.csv", names, {
         "images/img0.png": pts, "img1": pts, "not_here.png": pts, "elsewhere/img2.png": pts,
@@ -151,6 +151,23 @@ def test_import_long_csv_matches_by_path_name_and_stem(project: Project, tmp_pat
     assert lms[0] == Landmark(0.0, 0.5, LandmarkSource.CORRECTED) and lms[3] is None
     project.undo()  # one import = one undo step
     assert all(lm is None for r in project.images() for lm in project.landmarks(r.id))
+
+
+def test_import_leaves_out_and_names_points_outside_their_image(
+        project: Project, tmp_path: Path) -> None:
+    names = list(custom_schema().names)
+    rec = project.images()[0]
+    pts = [[1.0, 1.0]] * N_CUSTOM
+    pts[5] = [1.0, rec.height + 100.0]
+    pts[6] = [-30.0, 2.0]
+    report = import_landmarks(project, _long_csv(tmp_path / "l.csv", names, {rec.name: pts}))
+    assert report.points_set == N_CUSTOM - 2
+    label5, label6 = project.schema.label(5), project.schema.label(6)
+    assert report.outside_image == [f"{rec.name}: {label5} (1, {rec.height + 100:g})",
+                                    f"{rec.name}: {label6} (-30, 2)"]
+    assert "2 point(s) lie outside their image and were left out" in report.summary()
+    lms = project.landmarks(rec.id)
+    assert lms[5] is None and lms[6] is None and lms[4] is not None
 
 
 def test_import_refuses_mismatched_files(project: Project, tmp_path: Path) -> None:

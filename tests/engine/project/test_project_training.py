@@ -103,6 +103,23 @@ def test_predictions_are_one_edit_that_keeps_clinicians_points(project: Project)
     assert project.predictions(recs[1].id) == [None] * N_CUSTOM
 
 
+def test_a_prediction_outside_its_image_is_left_out_and_named(
+        project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    recs = project.images()
+    keys = image_keys([r.path for r in recs])
+    table = _table(keys[:1])
+    table.points[keys[0]][2] = [recs[0].width + 5.0, 3.0]   # 5 px beyond the right edge
+    table.points[keys[0]][3] = [-0.4, 3.0]                   # inside: the pixel's own half
+    with caplog.at_level("WARNING", logger="engine.project.training"):
+        store_predictions(project, table, [r.path for r in recs])
+    after = project.landmarks(recs[0].id)
+    assert after[2] is None and after[3] == Landmark(-0.4, 3.0, P, 0.5)
+    assert project.predictions(recs[0].id)[2] is None
+    label = project.schema.label(2)
+    assert f"{recs[0].name}: the predicted {label} ({recs[0].width + 5:g}, 3) lies outside" \
+        in caplog.text
+
+
 def test_predictions_of_twins_go_to_their_own_images(tmp_path: Path) -> None:
     twins = [write_png(tmp_path / side / "img001.png", seed=s) for s, side in enumerate("ab")]
     with Project.create(tmp_path / "proj", schema=custom_schema()) as project:
