@@ -31,7 +31,7 @@ from engine.device import (
     require_device,
     reset_peak_memory,
 )
-from engine.errors import ImageReadError
+from engine.errors import ImageReadError, LandmarkFileError
 from engine.progress import ProgressCallback
 from engine.refine import config as refine_config
 from engine.refine.train import train_refine
@@ -109,10 +109,16 @@ def run_pipeline(
     settings: PipelineSettings,
     device: torch.device,
     *,
+    labelled: Sequence[Template] = (),
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) the full method; returns the content of ``run.json``.
+
+    ``labelled``: more images with true labels (e.g. corrected ones) besides the template.
+    Pseudo-labels match all of them together and TPL trains on their labels as on the
+    template's (``template_weight`` of each batch); their rows in the outputs keep their
+    labels.
 
     Output tables name images by :func:`engine.data.image_keys.image_keys` of ``images``
     (plus the template); ``run.json`` maps each key to its file under ``"image_keys"``.
@@ -122,24 +128,30 @@ def run_pipeline(
     """
     require_device(device)
     with out_of_memory_as_error(device, "the pipeline"):
-        return _run(images, template, RunFolder(run_dir), settings, device, progress, cancel)
+        return _run(images, template, list(labelled), RunFolder(run_dir), settings, device,
+                    progress, cancel)
 
 
-def _run(images: Sequence[Path], template: Template, folder: RunFolder,
-         settings: PipelineSettings, device: torch.device,
+def _run(images: Sequence[Path], template: Template, labelled: list[Template],
+         folder: RunFolder, settings: PipelineSettings, device: torch.device,
          progress: ProgressCallback | None, cancel: threading.Event | None) -> dict[str, Any]:
     ssl_cfg, tpl_cfg, refine_cfg = settings.configs()
+    truths = [template, *labelled]
+    check_labelled(truths)
     paths = [Path(p) for p in images]
-    if template_key(paths, image_keys(paths), template.image) is None:
-        paths.append(template.image)
+    for t in truths:
+        if template_key(paths, image_keys(paths), t.image) is None:
+            paths.append(t.image)
     keys = image_keys(paths)
-    t_key = template_key(paths, keys, template.image)
-    assert t_key is not None  # the template is among the paths now
+    # Each labelled image's key, template first; all are among the paths now.
+    t_keys = [template_key(paths, keys, t.image) for t in truths]
     record = _Record(folder)
     fixed = {"settings": asdict(settings), "ssl_config": asdict(ssl_cfg),
              "tpl_config": asdict(tpl_cfg), "refine_config": asdict(refine_cfg),
              "template": str(template.image.resolve()), "landmarks": list(template.names),
-             "template_points": template.points.tolist()}
+             "template_points": template.points.tolist(),
+             "labelled": [{"image": str(t.image.resolve()), "points": t.points.tolist()}
+                          for t in labelled]}
     folder.check_same(record.data, fixed)   # before anything is written
     record.data.update(fixed, environment=environment(device), n_images=len(paths))
     record.save()
@@ -150,8 +162,10 @@ def _run(images: Sequence[Path], template: Template, folder: RunFolder,
     data = build_working_set(paths, ssl_cfg.image_size, device, progress=progress, cancel=cancel,
                              skipped=skipped, keys=keys)
     for path, reason in skipped:
-        if path.resolve() == template.image.resolve():
-            raise ImageReadError(f"the template cannot be read: {reason}")
+        for t in truths:
+            if path.resolve() == t.image.resolve():
+                what = "the template" if t is template else f"labelled image {path.name}"
+                raise ImageReadError(f"{what} cannot be read: {reason}")
     paths, keys = list(data.paths), list(data.keys)
     if skipped:
         record.data["skipped_images"] = [{"image": str(p), "reason": r} for p, r in skipped]
@@ -168,11 +182,12 @@ def _run(images: Sequence[Path], template: Template, folder: RunFolder,
     if not record.done("pseudo_labels"):
         t0 = time.perf_counter()
         net, _ = load_reference_net(folder.ssl, device)
-        pseudo = predict_ssl(net, data, template, ssl_cfg.window, device,
+        pseudo = predict_ssl(net, data, truths, ssl_cfg.window, device,
                              progress=progress, cancel=cancel)
         del net
-        pseudo.points[t_key] = template.points.copy()
-        pseudo.values["confidence"][t_key] = np.ones(len(template.names))
+        for t, key in zip(truths, t_keys):
+            pseudo.points[key] = t.points.copy()
+            pseudo.values["confidence"][key] = np.ones(len(template.names))
         write_landmark_csv(folder.pseudo_labels, pseudo)
         record.finish("pseudo_labels", seconds=time.perf_counter() - t0,
                       peak_memory_mb=peak_memory_mb(device))
@@ -183,7 +198,7 @@ def _run(images: Sequence[Path], template: Template, folder: RunFolder,
                                  cancel=cancel, keys=keys)
     if not record.done("tpl_train"):
         reset_peak_memory(device)
-        is_template = torch.tensor([k == t_key for k in data.keys])
+        is_template = torch.tensor([k in t_keys for k in data.keys])
         result = train_tpl(data, _grid_labels(pseudo, data), is_template, folder.tpl,
                            tpl_cfg, device, progress=progress, cancel=cancel)
         record.finish("tpl_train", **asdict(result))
@@ -191,7 +206,7 @@ def _run(images: Sequence[Path], template: Template, folder: RunFolder,
     if not record.done("tpl_predict"):
         t0 = time.perf_counter()
         coarse = predict_coarse(folder.root, data, device, progress=progress, cancel=cancel)
-        set_template_row(coarse, t_key, template.points)
+        _set_true_rows(coarse, truths, t_keys)
         write_landmark_csv(folder.tpl_predictions, coarse)
         record.finish("tpl_predict", seconds=time.perf_counter() - t0, images=len(data),
                       peak_memory_mb=peak_memory_mb(device))
@@ -203,7 +218,7 @@ def _run(images: Sequence[Path], template: Template, folder: RunFolder,
         reset_peak_memory(device)
         fine = build_working_set(paths, refine_cfg.fine_size, device, progress=progress,
                                  cancel=cancel, keys=keys)
-        is_template = torch.tensor([k == t_key for k in fine.keys])
+        is_template = torch.tensor([k in t_keys for k in fine.keys])
         result = train_refine(fine, _grid_labels(coarse, fine), is_template, folder.refine,
                               refine_cfg, device, progress=progress, cancel=cancel)
         record.finish("refine_train", **asdict(result))
@@ -212,8 +227,27 @@ def _run(images: Sequence[Path], template: Template, folder: RunFolder,
         t0 = time.perf_counter()
         final = refine(folder.root, paths, coarse, device, keys=keys, fine=fine,
                        progress=progress, cancel=cancel)
-        set_template_row(final, t_key, template.points)
+        _set_true_rows(final, truths, t_keys)
         write_landmark_csv(folder.predictions, final)
         record.finish("predict", seconds=time.perf_counter() - t0, images=len(paths),
                       peak_memory_mb=peak_memory_mb(device))
     return record.data
+
+
+def check_labelled(truths: Sequence[Template]) -> None:
+    """Labelled images share the template's landmarks and are not given twice."""
+    seen: set[Path] = set()
+    for t in truths:
+        if t.names != truths[0].names:
+            raise LandmarkFileError(
+                f"labelled image {t.image.name} has landmarks {', '.join(t.names[:3])}… but "
+                f"the template has {', '.join(truths[0].names[:3])}…; use one schema")
+        if t.image.resolve() in seen:
+            raise LandmarkFileError(f"{t.image} is given twice as a labelled image")
+        seen.add(t.image.resolve())
+
+
+def _set_true_rows(table: LandmarkTable, truths: Sequence[Template],
+                   keys: Sequence[str]) -> None:
+    for t, key in zip(truths, keys):
+        set_template_row(table, key, t.points)

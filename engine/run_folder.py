@@ -20,7 +20,7 @@ from engine.errors import CheckpointError
 STAGES = ("ssl_train", "pseudo_labels", "tpl_train", "tpl_predict", "refine_train", "predict")
 # What a finished stage depends on: a rerun must bring the same values.
 FIXED_KEYS = ("ssl_config", "tpl_config", "refine_config", "template", "landmarks",
-              "template_points")
+              "template_points", "labelled")
 
 
 @dataclass(frozen=True)

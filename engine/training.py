@@ -195,19 +195,32 @@ def start_landmark_run(run_dir: Path, config: Any, n_landmarks: int,
     """Open (or resume) a landmark network's run folder: (checkpoint state or None, the
     network built by ``build(config, n_landmarks)``, its start weights).
 
-    A fresh run starts from ``config.backbone_weights``; a resumed one must have been
-    trained for the same number of landmarks.
+    A fresh run starts from ``config.init_from`` (a whole trained network, where the
+    config has that field and it is set) or else ``config.backbone_weights``; a resumed
+    one, and the network it starts from, must be for the same number of landmarks.
     """
     state = open_run(run_dir, config)
-    if state is not None and int(state.get("n_landmarks", -1)) != n_landmarks:
-        raise CheckpointError(
-            f"{Path(run_dir) / CHECKPOINT} was trained for {state.get('n_landmarks')} "
-            f"landmarks, the labels have {n_landmarks}; use another run folder")
+    _check_landmarks(state, Path(run_dir) / CHECKPOINT, n_landmarks)
     torch.manual_seed(config.seed)
     net = build(config, n_landmarks)
-    weights = "" if state is not None else load_backbone_weights(
-        net.encoder, config.backbone_weights, config.batch_norm)
+    init_from = getattr(config, "init_from", "")
+    if state is not None:
+        weights = ""
+    elif init_from:
+        start = load_checkpoint(Path(init_from))
+        _check_landmarks(start, Path(init_from), n_landmarks)
+        load_states({"net": net}, start, Path(init_from))
+        weights = f"fine-tuned from {init_from}"
+    else:
+        weights = load_backbone_weights(net.encoder, config.backbone_weights, config.batch_norm)
     return state, net, weights
+
+
+def _check_landmarks(state: dict[str, Any] | None, path: Path, n_landmarks: int) -> None:
+    if state is not None and int(state.get("n_landmarks", -1)) != n_landmarks:
+        raise CheckpointError(
+            f"{path} was trained for {state.get('n_landmarks')} landmarks, the labels have "
+            f"{n_landmarks}; use another run folder")
 
 
 def load_trained(run_dir: Path, config_cls: type[JsonConfig], kind: str,

@@ -130,6 +130,18 @@ def template_from_args(args: argparse.Namespace) -> Template | None:
     return template
 
 
+def labelled_from_args(csv: Path, images: list[Path], template: Template) -> list[Template]:
+    """The labelled images of ``csv`` (see :func:`engine.labelled.labelled_from_table`);
+    the rows left out are listed on stderr."""
+    from engine.labelled import labelled_from_table
+
+    labelled, unused = labelled_from_table(read_landmark_csv(csv), images, template)
+    for reason in unused:
+        print(f"not used as a labelled image: {reason}", file=sys.stderr)
+    print(f"labelled images: the template and {len(labelled)} more from {csv.name}")
+    return labelled
+
+
 def check_template_inside(template: Template) -> None:
     """Refuse template landmarks outside the image: training would learn from the border."""
     try:

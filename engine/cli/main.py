@@ -15,15 +15,18 @@ def build_parser() -> argparse.ArgumentParser:
         bench_cmd,
         evaluate_cmd,
         project_cmd,
+        refit_cmd,
         run_cmd,
         ssl_cmd,
+        suggest_cmd,
     )
 
     parser = argparse.ArgumentParser(
         prog="cc2d", description="One-shot landmark detection (CC2D): train, predict, evaluate."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (ssl_cmd, run_cmd, evaluate_cmd, project_cmd, bench_cmd, analysis_cmd):
+    for module in (ssl_cmd, run_cmd, refit_cmd, evaluate_cmd, project_cmd, bench_cmd,
+                   analysis_cmd, suggest_cmd):
         module.register(sub)
     return parser
 

@@ -14,6 +14,7 @@ from engine.cli.common import (
     check_output_file,
     check_output_folder,
     count,
+    labelled_from_args,
     number,
     print_progress,
     template_from_args,
@@ -31,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run", help="SSL → pseudo-labels → TPL → refinement → predictions (resumable)")
     run.add_argument("--images", type=Path, required=True, help="folder of radiographs")
     add_template_arguments(run, required=True)
+    run.add_argument("--labelled", type=Path, default=None,
+                     help="landmark CSV of more labelled images (e.g. corrected ones): each "
+                          "of the images with all its landmarks trains as a template does")
     run.add_argument("--out", type=Path, required=True, help="run folder; resumed if present")
     add_training_arguments(run)
     add_device_argument(run)
@@ -76,9 +80,11 @@ def _run(args: argparse.Namespace) -> int:
     check_output_folder(args.out, "--out")
     template = template_from_args(args)
     assert template is not None  # both arguments are required
+    images = list_images(args.images)
+    labelled = labelled_from_args(args.labelled, images, template) if args.labelled else []
     with cancel_on_interrupt() as cancel:
-        record = run_pipeline(list_images(args.images), template, args.out,
-                              settings_from_args(args), pick_device(args.device),
+        record = run_pipeline(images, template, args.out, settings_from_args(args),
+                              pick_device(args.device), labelled=labelled,
                               progress=print_progress, cancel=cancel)
     print(json.dumps(record["stages"], indent=2, default=str))
     for item in record.get("skipped_images", []):

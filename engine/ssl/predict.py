@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from engine.data.grid import from_grid, to_grid
 from engine.data.images import load_image
@@ -54,6 +56,18 @@ def template_vectors(net: FeatureNet, template: Template, size: int,
     return [sample_vectors(m.float(), pts[None].to(device), s)[0] for m, s in zip(maps, STRIDES)]
 
 
+def labelled_vectors(net: FeatureNet, templates: Sequence[Template], size: int,
+                     device: torch.device) -> list[torch.Tensor]:
+    """Per scale, (N, C) query vectors from every labelled image: the mean of their unit
+    vectors, so a cosine map against it is the mean of the images' own cosine maps (one
+    image gives its own vectors)."""
+    per_image = [template_vectors(net, t, size, device) for t in templates]
+    if len(per_image) == 1:
+        return per_image[0]
+    return [torch.stack([F.normalize(v[k], dim=-1) for v in per_image]).mean(0)
+            for k in range(len(STRIDES))]
+
+
 @torch.no_grad()
 def locate_batch(net: FeatureNet, images: torch.Tensor, vectors: list[torch.Tensor],
                  window: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,7 +84,7 @@ def locate_batch(net: FeatureNet, images: torch.Tensor, vectors: list[torch.Tens
 def predict_ssl(
     net: FeatureNet,
     data: WorkingSet,
-    template: Template,
+    template: Template | Sequence[Template],
     window: int,
     device: torch.device,
     *,
@@ -78,10 +92,14 @@ def predict_ssl(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> LandmarkTable:
-    """Landmarks on every image of ``data`` in original pixels, with a ``confidence`` column."""
+    """Landmarks on every image of ``data`` in original pixels, with a ``confidence`` column.
+
+    Several labelled images (the template first) are matched together: each landmark goes
+    where their mean cosine similarity peaks (:func:`labelled_vectors`)."""
+    templates = [template] if isinstance(template, Template) else list(template)
     size = data.pixels.shape[-1]
-    vectors = template_vectors(net, template, size, device)
-    table = LandmarkTable(names=template.names)
+    vectors = labelled_vectors(net, templates, size, device)
+    table = LandmarkTable(names=templates[0].names)
     conf_col: dict[str, np.ndarray] = {}
     meter = ProgressMeter("SSL prediction", len(data), progress)
     for start in range(0, len(data), batch_size):

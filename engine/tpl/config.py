@@ -17,6 +17,7 @@ class TPLConfig(JsonConfig):
     width: float = 1.0             # channel multiplier; 1.0 is VGG19 itself
     batch_norm: bool = True        # VGG19-BN (trains from scratch; plain VGG19 does not well)
     backbone_weights: str = "none"  # none | imagenet | path of a torchvision state dict
+    init_from: str = ""            # a finished TPL checkpoint to fine-tune (refit); "" = fresh
     output_stride: int = 1         # heads at full (1) or half (2) grid resolution
     batch_size: int = 8
     steps: int = 6000

@@ -1,0 +1,83 @@
+"""A finished run improved with more labelled images (``cc2d refit``).
+
+The SSL network does not depend on labels, so it is reused as it is; pseudo-labels are
+matched again with every labelled image, the TPL network is fine-tuned from the run's
+own (a fraction of its steps, at a lower rate), the refinement network (where the run
+has one) is reused, and every image is predicted again. The result is a new run folder;
+the old one is left untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from engine.errors import CheckpointError, LandmarkFileError
+from engine.pipeline import PipelineSettings, run_pipeline
+from engine.progress import ProgressCallback
+from engine.run_folder import RunFolder
+from engine.ssl.predict import Template
+from engine.ssl.run_files import load_template
+from engine.training import CHECKPOINT
+
+STEP_FRACTION = 0.4  # of the run's TPL steps: its network is a good start already
+LR_FACTOR = 0.5      # a restart at the full rate would undo much of what it learned
+
+
+def refit_settings(record: dict[str, Any], previous: RunFolder) -> PipelineSettings:
+    """The run's settings, with TPL fine-tuned from its network for a fixed step count."""
+    try:
+        settings = PipelineSettings(**record["settings"])
+        done = int(record["stages"]["tpl_train"]["steps"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{previous.run_json} lacks what a refit needs ({exc})") from None
+    tpl_cfg = settings.configs()[1]
+    tpl = {**(settings.tpl or {}), "init_from": str((previous.tpl / CHECKPOINT).resolve()),
+           "steps": max(1, round(done * STEP_FRACTION)), "time_budget_s": 0.0,
+           "lr": tpl_cfg.lr * LR_FACTOR}
+    return PipelineSettings(settings.profile, settings.ssl, tpl, settings.refine)
+
+
+def refit(previous: Path, out: Path, labelled: Sequence[Template], device: torch.device, *,
+          images: Sequence[Path] | None = None, progress: ProgressCallback | None = None,
+          cancel: threading.Event | None = None) -> dict[str, Any]:
+    """Refit the finished run ``previous`` into ``out`` with ``labelled`` images (besides
+    its template); returns the new ``run.json``. ``images`` default to the run's own.
+    A refit interrupted mid-way resumes when called again with the same arguments."""
+    prev = RunFolder(previous)
+    record = prev.read_record()
+    if "predict" not in record["stages"]:
+        raise CheckpointError(f"{prev.root} holds no finished cc2d run; finish it first")
+    if not labelled:
+        raise LandmarkFileError("a refit needs at least one labelled image besides the "
+                                "template")
+    template = load_template(prev.root)
+    settings = refit_settings(record, prev)
+    new = RunFolder(out)
+    if Path(out).resolve() == prev.root.resolve():
+        raise CheckpointError("the refit goes to a new run folder; choose another --out")
+    if not new.run_json.exists():
+        _seed(prev, record, new)
+    paths = images if images is not None else [Path(p) for p in record["image_keys"].values()]
+    return run_pipeline(paths, template, new.root, settings, device, labelled=labelled,
+                        progress=progress, cancel=cancel)
+
+
+def _seed(prev: RunFolder, record: dict[str, Any], new: RunFolder) -> None:
+    """Give ``new`` the run's finished SSL stage (and refinement, where trained)."""
+    stages = {"ssl_train": record["stages"]["ssl_train"]}
+    if new.root.exists() and any(new.root.iterdir()):
+        raise CheckpointError(f"{new.root} is not empty; choose a new folder for the refit")
+    shutil.copytree(prev.ssl, new.ssl)
+    if "refine_train" in record["stages"]:
+        shutil.copytree(prev.refine, new.refine)
+        stages["refine_train"] = record["stages"]["refine_train"]
+    keep = {k: record[k] for k in ("ssl_config", "refine_config") if k in record}
+    new.write_record({"stages": stages, "refit_of": str(prev.root.resolve()), **keep})
+
+
