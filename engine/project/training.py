@@ -17,7 +17,7 @@ import numpy as np
 from engine.data.image_keys import match_images
 from engine.data.landmarks import LandmarkTable, points_outside
 from engine.errors import LandmarkFileError, ProjectError
-from engine.project.model import EditEntry, Landmark, LandmarkSource
+from engine.project.model import EditEntry, Landmark, LandmarkSource, ReviewStatus
 from engine.project.sources import table_landmarks
 from engine.project.store import Project
 from engine.run_folder import RunFolder
@@ -61,6 +61,24 @@ def training_inputs(project: Project) -> tuple[list[Path], Template]:
             f"template landmark(s) {listed} lie outside {record.name} ({record.width}x"
             f"{record.height} px); move them onto the image before training")
     return [r.path for r in records], Template(record.path, project.schema.names, points)
+
+
+def labelled_images(project: Project) -> list[Template]:
+    """Reviewed images (not the template) with every landmark inside the image: true labels
+    for a few-shot run or a refit (:func:`engine.refit.refit`)."""
+    template = project.template()
+    out: list[Template] = []
+    for rec in project.images():
+        if rec.status is not ReviewStatus.REVIEWED or (template and rec.id == template.id):
+            continue
+        marks = project.landmarks(rec.id)
+        if any(lm is None for lm in marks):
+            continue
+        points = np.array([(lm.x, lm.y) for lm in marks], dtype=np.float64)
+        if points_outside(points, rec.width, rec.height) or not rec.path.is_file():
+            continue
+        out.append(Template(rec.path, project.schema.names, points))
+    return out
 
 
 def store_predictions(project: Project, predictions: LandmarkTable,

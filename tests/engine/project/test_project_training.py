@@ -170,3 +170,22 @@ def test_a_template_point_outside_the_image_is_refused(project: Project) -> None
     project.set_landmark(rec.id, 2, rec.width + 50.0, 3.0, "template")
     with pytest.raises(ProjectError, match=f"{project.schema.label(2)}.*outside"):
         training_inputs(project)
+
+
+def test_labelled_images_are_the_complete_reviewed_ones(project: Project) -> None:
+    from engine.project import ReviewStatus
+    from engine.project.training import labelled_images
+
+    recs = project.images()
+    for rec in recs[:3]:
+        for i in range(N_CUSTOM):
+            project.set_landmark(rec.id, i, float(i % 30), 1.0, "corrected")
+    project.set_template(recs[0].id)
+    project.clear_landmark(recs[2].id, 4)            # incomplete: not a true label
+    for rec in recs:
+        project.set_status(rec.id, ReviewStatus.REVIEWED)
+    got = labelled_images(project)                  # not the template, nor the empty recs[3]
+    assert [t.image for t in got] == [recs[1].path]
+    np.testing.assert_allclose(got[0].points[:, 0], np.arange(N_CUSTOM) % 30)
+    project.set_status(recs[1].id, ReviewStatus.UNREVIEWED)
+    assert labelled_images(project) == []
