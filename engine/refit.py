@@ -9,7 +9,6 @@ the old one is left untouched.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,22 +61,9 @@ def refit(previous: Path, out: Path, labelled: Sequence[Template], device: torch
     if Path(out).resolve() == prev.root.resolve():
         raise CheckpointError("the refit goes to a new run folder; choose another --out")
     if not new.run_json.exists():
-        _seed(prev, record, new)
+        reused = ("ssl_train", "refine_train") if "refine_train" in record["stages"] \
+            else ("ssl_train",)
+        new.seed_from(prev, reused, refit_of=str(prev.root.resolve()))
     paths = images if images is not None else [Path(p) for p in record["image_keys"].values()]
     return run_pipeline(paths, template, new.root, settings, device, labelled=labelled,
                         progress=progress, cancel=cancel)
-
-
-def _seed(prev: RunFolder, record: dict[str, Any], new: RunFolder) -> None:
-    """Give ``new`` the run's finished SSL stage (and refinement, where trained)."""
-    stages = {"ssl_train": record["stages"]["ssl_train"]}
-    if new.root.exists() and any(new.root.iterdir()):
-        raise CheckpointError(f"{new.root} is not empty; choose a new folder for the refit")
-    shutil.copytree(prev.ssl, new.ssl)
-    if "refine_train" in record["stages"]:
-        shutil.copytree(prev.refine, new.refine)
-        stages["refine_train"] = record["stages"]["refine_train"]
-    keep = {k: record[k] for k in ("ssl_config", "refine_config") if k in record}
-    new.write_record({"stages": stages, "refit_of": str(prev.root.resolve()), **keep})
-
-

@@ -9,6 +9,7 @@ that produced it are fixed: :meth:`RunFolder.check_same` refuses a rerun with ot
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from engine.errors import CheckpointError
 
 STAGES = ("ssl_train", "pseudo_labels", "tpl_train", "tpl_predict", "refine_train", "predict")
 # What a finished stage depends on: a rerun must bring the same values.
+# A stage whose network can be reused elsewhere: its sub-folder and its config's key.
+_STAGE_FILES = {"ssl_train": ("ssl", "ssl_config"), "refine_train": ("refine", "refine_config")}
 FIXED_KEYS = ("ssl_config", "tpl_config", "refine_config", "template", "landmarks",
               "template_points", "labelled")
 
@@ -84,6 +87,26 @@ class RunFolder:
     def write_record(self, data: Mapping[str, Any]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.run_json, json.dumps(dict(data), indent=2, default=str))
+
+    def seed_from(self, other: RunFolder, stages: tuple[str, ...],
+                  **note: Any) -> None:
+        """Start this (new, empty) folder with ``other``'s finished ``stages``
+        ("ssl_train", "refine_train"): their networks are copied and recorded as done,
+        with the config they were made with, so a run here reuses them."""
+        record = other.read_record()
+        if self.root.exists() and any(self.root.iterdir()):
+            raise CheckpointError(f"{self.root} is not empty; choose a new run folder")
+        missing = [s for s in stages if s not in record["stages"]]
+        if missing:
+            raise CheckpointError(f"{other.root} has not finished {', '.join(missing)}")
+        kept: dict[str, Any] = {"stages": {}, **note}
+        for stage in stages:
+            network, config = _STAGE_FILES[stage]
+            shutil.copytree(getattr(other, network), getattr(self, network))
+            kept["stages"][stage] = record["stages"][stage]
+            if config in record:
+                kept[config] = record[config]
+        self.write_record(kept)
 
     def finished_stages(self) -> set[str]:
         """Stages ``run.json`` records as done (empty when the folder has none)."""

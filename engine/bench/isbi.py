@@ -52,7 +52,7 @@ def split_images(data_dir: Path, truth: LandmarkTable) -> dict[str, list[Path]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def _names_image(name: str, path: Path) -> bool:
+def template_named(name: str, path: Path) -> bool:
     """``name`` is the file name, its stem, or the same number ("1" for 001.jpg)."""
     if name in (path.name, path.stem):
         return True
@@ -70,7 +70,7 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
     """Run the pipeline with one template; evaluate SSL and TPL on test1 and the train set."""
     truth = read_landmark_csv(data_dir / "landmarks.csv")
     splits = split_images(data_dir, truth)
-    matches = [p for p in splits["train"] if _names_image(template_name, p)]
+    matches = [p for p in splits["train"] if template_named(template_name, p)]
     if not matches:
         raise CC2DError(f"template '{template_name}' is not a training image of {data_dir}")
     template = Template.from_table(matches[0], truth)

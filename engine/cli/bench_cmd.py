@@ -1,4 +1,4 @@
-"""``cc2d bench-isbi`` and ``cc2d bench-infer``."""
+"""``cc2d bench-isbi``, ``cc2d bench-fewshot`` and ``cc2d bench-infer``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from engine.atomic import atomic_write_text
 from engine.cli.common import add_device_argument, print_progress
 from engine.cli.run_cmd import add_training_arguments, settings_from_args
 from engine.device import pick_device
+from engine.errors import CC2DError
 from engine.pipeline import PROFILES
 
 
@@ -26,6 +27,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_training_arguments(isbi)
     add_device_argument(isbi)
     isbi.set_defaults(func=_isbi)
+
+    few = sub.add_parser("bench-fewshot",
+                         help="test1 figures with the template plus k - 1 labelled images")
+    few.add_argument("--data", type=Path, required=True, help="folder with landmarks.csv, images/")
+    few.add_argument("--out", type=Path, required=True, help="results JSON")
+    few.add_argument("--template", default="125", help="the template image")
+    few.add_argument("--k", default="1,3,5,10", help="comma-separated numbers of labelled images")
+    few.add_argument("--modes", default="run,refit",
+                     help="run (TPL from scratch) and/or refit (fine-tune the k = 1 run)")
+    few.add_argument("--seed", type=int, default=0, help="orders the images that get labelled")
+    few.add_argument("--spacing", type=float, default=0.2, help="mm per pixel")
+    few.add_argument("--work", type=Path, default=None, help="run folders (default: beside --out)")
+    add_training_arguments(few)
+    add_device_argument(few)
+    few.set_defaults(func=_fewshot)
 
     infer = sub.add_parser("bench-infer",
                            help="inference time (TPL + refinement) on a full-size image")
@@ -50,6 +66,26 @@ def _isbi(args: argparse.Namespace) -> int:
                             command=args.command_line)
     atomic_write_text(args.out, json.dumps(results, indent=2, default=str))
     print(format_table(results))
+    print(f"results: {args.out}")
+    return 0
+
+
+def _fewshot(args: argparse.Namespace) -> int:
+    from engine.bench.fewshot import bench_fewshot, format_growth
+
+    try:
+        ks = [int(k) for k in args.k.split(",")]
+    except ValueError:
+        raise CC2DError(f"--k {args.k}: give whole numbers, e.g. 1,3,5,10") from None
+    if min(ks) < 1:
+        raise CC2DError("--k: each k is at least 1 (the template alone)")
+    work = args.work or args.out.parent / f"{args.out.stem}-runs"
+    results = bench_fewshot(args.data, args.template, ks,
+                            [m.strip() for m in args.modes.split(",")], settings_from_args(args),
+                            work, pick_device(args.device), args.spacing, args.seed,
+                            progress=print_progress, command=args.command_line)
+    atomic_write_text(args.out, json.dumps(results, indent=2, default=str))
+    print(format_growth(results))
     print(f"results: {args.out}")
     return 0
 

@@ -74,10 +74,41 @@ def test_bench_infer_reports_latency(capsys):
 def test_templates_are_named_by_file_stem_or_number():
     from pathlib import Path
 
-    from engine.bench.isbi import _names_image
+    from engine.bench.isbi import template_named
 
-    assert _names_image("1", Path("images/001.jpg"))
-    assert _names_image("001", Path("images/001.jpg"))
-    assert _names_image("001.jpg", Path("images/001.jpg"))
-    assert not _names_image("10", Path("images/001.jpg"))
-    assert not _names_image("phantom_1", Path("images/phantom_001.png"))
+    assert template_named("1", Path("images/001.jpg"))
+    assert template_named("001", Path("images/001.jpg"))
+    assert template_named("001.jpg", Path("images/001.jpg"))
+    assert not template_named("10", Path("images/001.jpg"))
+    assert not template_named("phantom_1", Path("images/phantom_001.png"))
+
+
+def test_bench_fewshot_grows_from_one_run_and_shares_its_ssl(isbi_like, tmp_path, capsys):
+    out = tmp_path / "few.json"
+    assert main(["bench-fewshot", "--data", str(isbi_like), "--profile", "tiny", "--out",
+                 str(out), "--template", "phantom_000", "--k", "1,3", "--ssl-steps", "2",
+                 "--tpl-steps", "5", "--refine-steps", "2", "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    r = json.loads(out.read_text())
+    assert r["device"] == "cpu" and "bench-fewshot" in r["command"] and r["commit"]
+    assert [(x["k"], x["mode"]) for x in r["results"]] == [(1, "run"), (3, "run"), (3, "refit")]
+    k1, k3, k3_refit = r["results"]
+    assert k1["labelled"] == [] and len(k3["labelled"]) == 2 == len(set(k3["labelled"]))
+    assert "phantom_000.png" not in k3["labelled"] and k3_refit["labelled"] == k3["labelled"]
+    assert all(x["n_images"] == 3 for x in r["results"])          # the test1 images
+    runs = tmp_path / "few-runs"
+    ssl = (runs / "k1" / "ssl" / "checkpoint.pt").read_bytes()
+    assert (runs / "k3" / "ssl" / "checkpoint.pt").read_bytes() == ssl
+    assert (runs / "refit-k3" / "ssl" / "checkpoint.pt").read_bytes() == ssl
+    assert "refit" in printed and "test1, template phantom_000.png" in printed
+
+
+def test_bench_fewshot_checks_its_arguments(isbi_like, tmp_path, capsys):
+    base = ["bench-fewshot", "--data", str(isbi_like), "--out", str(tmp_path / "x.json"),
+            "--template", "phantom_000", "--device", "cpu"]
+    assert main([*base, "--k", "3,5"]) == 2
+    assert "include k = 1" in capsys.readouterr().err
+    assert main([*base, "--k", "1,9"]) == 2      # 5 training images: 4 besides the template
+    assert "needs 8 more training images" in capsys.readouterr().err
+    assert main([*base, "--k", "one"]) == 2
+    assert "whole numbers" in capsys.readouterr().err
