@@ -29,6 +29,7 @@ from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
 from cc2d_app.start_page import StartPage
 from cc2d_app.task_status import TaskStatus
+from cc2d_app.template_suggestion import TemplateSuggestion
 from cc2d_app.workspace import Workspace
 from engine.errors import CC2DError
 
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session: ProjectSession | None = None
         self.workspace: Workspace | None = None
+        self.suggestion: TemplateSuggestion | None = None
         self._dialog: Any = None
         self._saved_at = ""
         self.setWindowTitle(APP_NAME)
@@ -217,6 +219,9 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return True
         self.background.stop_all()
+        if self.suggestion is not None:
+            self.suggestion.close()
+            self.suggestion = None
         if self.workspace is not None:
             self.workspace.shutdown()
             self.stack.removeWidget(self.workspace)
@@ -245,6 +250,8 @@ class MainWindow(QMainWindow):
         self.workspace.messageText.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
+        self.suggestion = TemplateSuggestion(session, self.background, self.statusBar(), self)
+        self.suggestion.suggested.connect(self.workspace.show_image)
         self._saved_at = ""
         self._update_title()
         self._update_actions()
@@ -277,10 +284,12 @@ class MainWindow(QMainWindow):
     def add_images(self, paths: list[str | os.PathLike[str]]) -> None:
         if self.session is None:
             return
-        session = self.session
+        session, suggestion = self.session, self.suggestion
 
         def done(skipped: list[Any]) -> None:
             session.images_added()
+            if suggestion is not None:
+                suggestion.offer()  # a project without a template gets one proposed
             if skipped and not session.closed:
                 show_error(self, "Some files were not added", skipped_summary(skipped),
                            details="\n".join(f"{s.path}: {s.reason}" for s in skipped))
