@@ -183,7 +183,8 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
         t0 = time.perf_counter()
         net, _ = load_reference_net(folder.ssl, device)
         pseudo = predict_ssl(net, data, truths, ssl_cfg.window, device,
-                             progress=progress, cancel=cancel)
+                             candidates=ssl_cfg.cycle_candidates, progress=progress,
+                             cancel=cancel)
         del net
         for t, key in zip(truths, t_keys):
             pseudo.points[key] = t.points.copy()

@@ -133,9 +133,18 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+# Config fields added after run records were first written: a record without one was
+# made with this value, so a config holding it is the same config.
+_ADDED_FIELDS = {"init_from": "", "cycle_candidates": 1}
+
+
 def _normal(key: str, value: Any) -> Any:
     # Older records hold the template's path as given, possibly relative.
-    return str(Path(value).resolve()) if key == "template" and value else value
+    if key == "template" and value:
+        return str(Path(value).resolve())
+    if key.endswith("_config") and isinstance(value, dict):
+        return {k: v for k, v in value.items() if _ADDED_FIELDS.get(k, object()) != v}
+    return value
 
 
 def _difference(recorded: Any, wanted: Any) -> str:

@@ -27,6 +27,7 @@ class SSLConfig(JsonConfig):
     rotation_deg: float = 15.0     # patch rotation, uniform in ±rotation_deg
     jitter: float = 0.3            # colour jitter strength (brightness/contrast/gamma)
     targets_per_patch: int = 8     # loss terms per patch; the paper uses 1, more are free
+    cycle_candidates: int = 1      # >1: pseudo-labels matched cycle-consistently (ssl.cycle)
     checkpoint_every: int = 500
     seed: int = 0
 
@@ -37,6 +38,8 @@ class SSLConfig(JsonConfig):
             raise ValueError("patch_size cannot exceed image_size")
         if self.window % 2 == 0:
             raise ValueError("window must be odd")
+        if self.cycle_candidates < 1:
+            raise ValueError("cycle_candidates must be at least 1")
 
 
 PROFILES: dict[str, dict[str, Any]] = {

@@ -53,10 +53,42 @@ def cascade_locate(
     Returns (B, N, 2) float x, y in working-grid pixels and (B, N) confidence:
     the geometric mean over scales of the clipped similarity at the result.
     """
-    up = [F.interpolate(s.float().clamp(0, 1), size=(size, size), mode="bilinear",
-                        align_corners=False) for s in sims]
-    combined = up[0] * up[1] if len(up) > 1 else up[0]
-    pos = argmax_2d(combined)
+    return locate_upsampled(upsampled(sims, size), strides, size, window)
+
+
+def upsampled(sims: list[torch.Tensor], size: int) -> list[torch.Tensor]:
+    """Each scale's similarity, clipped to [0, 1], at the working grid's size."""
+    return [F.interpolate(s.float().clamp(0, 1), size=(size, size), mode="bilinear",
+                          align_corners=False) for s in sims]
+
+
+def coarse_map(up: list[torch.Tensor]) -> torch.Tensor:
+    """The two coarsest scales' product, which picks the neighbourhood over the whole image."""
+    return up[0] * up[1] if len(up) > 1 else up[0]
+
+
+def coarse_peaks(up: list[torch.Tensor], k: int, min_dist: int) -> torch.Tensor:
+    """(B, N, k, 2) integer x, y of the ``k`` highest peaks of :func:`coarse_map`, each at
+    least ``min_dist`` grid pixels (Chebyshev) from the higher ones; the first is the
+    maximum."""
+    remaining = coarse_map(up).clone()
+    size = remaining.shape[-1]
+    peaks = []
+    for _ in range(k):
+        pos = argmax_2d(remaining)
+        peaks.append(pos)
+        remaining[window_mask(pos, min_dist, size, size)] = -1.0
+    return torch.stack(peaks, dim=2)
+
+
+def locate_upsampled(
+    up: list[torch.Tensor], strides: tuple[int, ...], size: int, window: int,
+    start: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`cascade_locate` on :func:`upsampled` maps, from ``start`` (B, N, 2) integer
+    positions instead of the coarse maximum when given."""
+    combined = coarse_map(up)
+    pos = argmax_2d(combined) if start is None else start
     for k in range(2, len(up)):
         mask = window_mask(pos, (window // 2) * strides[k], size, size)
         candidate = torch.where(mask, combined * up[k], torch.zeros_like(combined))

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.data.grid import from_grid, to_grid
+from engine.data.header import read_image_size
 from engine.data.images import load_image
 from engine.data.landmarks import LandmarkTable
 from engine.data.working_set import WorkingSet, resize_to_grid
@@ -19,6 +20,7 @@ from engine.device import autocast, memory_format
 from engine.errors import LandmarkFileError
 from engine.models.feature_net import STRIDES, FeatureNet
 from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+from engine.ssl.cycle import cycle_locate
 from engine.ssl.matching import cascade_locate
 from engine.ssl.similarity import sample_vectors
 
@@ -45,15 +47,22 @@ class Template:
 
 
 @torch.no_grad()
-def template_vectors(net: FeatureNet, template: Template, size: int,
-                     device: torch.device) -> list[torch.Tensor]:
-    """Per scale, (N, C) feature vectors of the template at its landmarks (full-image pass)."""
+def template_features(net: FeatureNet, template: Template, size: int, device: torch.device
+                      ) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Per scale, the template's (1, C, h, w) feature maps, and its (N, 2) grid points."""
     img = load_image(template.image)
     grid = torch.from_numpy(resize_to_grid(img, size)).to(device).float().div_(255.0)
     pts = torch.from_numpy(to_grid(template.points, img.width, img.height, size)).float()
     with autocast(device):
         maps = net(grid[None, None].contiguous(memory_format=memory_format(device)))
-    return [sample_vectors(m.float(), pts[None].to(device), s)[0] for m, s in zip(maps, STRIDES)]
+    return [m.float() for m in maps], pts.to(device)
+
+
+def template_vectors(net: FeatureNet, template: Template, size: int,
+                     device: torch.device) -> list[torch.Tensor]:
+    """Per scale, (N, C) feature vectors of the template at its landmarks (full-image pass)."""
+    maps, pts = template_features(net, template, size, device)
+    return [sample_vectors(m, pts[None], s)[0] for m, s in zip(maps, STRIDES)]
 
 
 def labelled_vectors(net: FeatureNet, templates: Sequence[Template], size: int,
@@ -89,29 +98,53 @@ def predict_ssl(
     device: torch.device,
     *,
     batch_size: int = 8,
+    candidates: int = 1,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> LandmarkTable:
     """Landmarks on every image of ``data`` in original pixels, with a ``confidence`` column.
 
     Several labelled images (the template first) are matched together: each landmark goes
-    where their mean cosine similarity peaks (:func:`labelled_vectors`)."""
+    where their mean cosine similarity peaks (:func:`labelled_vectors`). ``candidates`` > 1
+    matches cycle-consistently (:mod:`engine.ssl.cycle`) and adds a ``cycle_px`` column:
+    how far, in the template's pixels, the chosen point's features land from its landmark.
+    """
     templates = [template] if isinstance(template, Template) else list(template)
     size = data.pixels.shape[-1]
     vectors = labelled_vectors(net, templates, size, device)
+    back_to = template_features(net, templates[0], size, device) if candidates > 1 else None
+    # The template's grid pixels → its own pixels (one scale: the grid letterboxes).
+    to_template_px = max(read_image_size(templates[0].image)) / size
     table = LandmarkTable(names=templates[0].names)
-    conf_col: dict[str, np.ndarray] = {}
+    columns: dict[str, dict[str, np.ndarray]] = {"confidence": {}}
     meter = ProgressMeter("SSL prediction", len(data), progress)
     for start in range(0, len(data), batch_size):
         check_cancel(cancel, "SSL prediction")
         index = list(range(start, min(start + batch_size, len(data))))
-        points, conf = locate_batch(net, data.batch(index), vectors, window, device)
-        points, conf = points.cpu().numpy(), conf.cpu().numpy()
+        found = _locate(net, data.batch(index), vectors, back_to, window, candidates, device)
         for j, i in enumerate(index):
             w, h = data.sizes[i]
-            table.points[data.keys[i]] = from_grid(points[j], w, h, size)
-            conf_col[data.keys[i]] = conf[j].astype(np.float64)
+            table.points[data.keys[i]] = from_grid(found[0][j], w, h, size)
+            columns["confidence"][data.keys[i]] = found[1][j].astype(np.float64)
+            if back_to is not None:
+                cycle = found[2][j].astype(np.float64) * to_template_px
+                columns.setdefault("cycle_px", {})[data.keys[i]] = cycle
         meter.update(index[-1] + 1)
-    table.values["confidence"] = conf_col
+    table.values.update(columns)
     meter.update(len(data), force=True)
     return table
+
+
+@torch.no_grad()
+def _locate(net: FeatureNet, images: torch.Tensor, vectors: list[torch.Tensor],
+            back_to: tuple[list[torch.Tensor], torch.Tensor] | None, window: int,
+            candidates: int, device: torch.device) -> tuple[np.ndarray, ...]:
+    """(points, confidence[, cycle distance]) of a batch, as numpy arrays."""
+    if back_to is None:
+        points, conf = locate_batch(net, images, vectors, window, device)
+        return points.cpu().numpy(), conf.cpu().numpy()
+    with autocast(device):
+        maps = net(images.contiguous(memory_format=memory_format(device)))
+    out = cycle_locate([m.float() for m in maps], vectors, back_to[0], back_to[1], STRIDES,
+                       images.shape[-1], window, candidates)
+    return tuple(t.cpu().numpy() for t in out)

@@ -59,3 +59,13 @@ def test_an_empty_project_file_is_called_damaged(tmp_path: Path) -> None:
         Project.open(folder)
     assert "project.sqlite is damaged (it is empty)" in str(info.value)
     assert "not a CC2D project" not in str(info.value)
+
+
+def test_a_record_from_before_a_config_field_existed_still_resumes(tmp_path: Path) -> None:
+    # Records written before init_from existed: the same config, so the run resumes...
+    folder = RunFolder(tmp_path)
+    record = {"stages": {"tpl_train": {}}, "tpl_config": {"steps": 5}}
+    folder.check_same(record, {"tpl_config": {"steps": 5, "init_from": ""}})
+    # ...but a config that sets the new field to something else is another config.
+    with pytest.raises(CheckpointError, match="init_from"):
+        folder.check_same(record, {"tpl_config": {"steps": 5, "init_from": "x.pt"}})
