@@ -1,4 +1,5 @@
-"""The landmark panel: the schema's landmarks, which are placed, which comes next, Train.
+"""The landmark panel: the schema's landmarks, which are placed, which comes next, Train
+(and, in review, Improve with my corrections).
 
 It shows what it is given (``show_image``) and reports picks; the main window decides.
 """
@@ -9,12 +10,14 @@ from collections.abc import Iterable, Sequence
 
 import qtawesome as qta
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -102,6 +105,14 @@ class LandmarkPanel(QWidget):
                                     "  Reviewed — next image (Enter)")
         self.reviewed.setObjectName("primary")
         self.reviewed.clicked.connect(self.reviewedRequested)
+        # Improve with my corrections: the window's action (bind_improve), shown in review.
+        self.improve = QToolButton()
+        self.improve.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.improve.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.improve_hint = QLabel()
+        self.improve_hint.setWordWrap(True)
+        self.improve_hint.setObjectName("muted")
+        self._reviewing = False
         self._selected: int | None = None
         self._can_restore: list[bool] = []
         layout = QVBoxLayout(self)
@@ -111,6 +122,8 @@ class LandmarkPanel(QWidget):
         layout.addWidget(self.description)
         layout.addWidget(self.restore)
         layout.addWidget(self.reviewed)
+        layout.addWidget(self.improve)
+        layout.addWidget(self.improve_hint)
         layout.addWidget(self.train)
         layout.addWidget(self.train_hint)
         self._placed = QIcon(qta.icon("mdi6.check", color="#3fae5a"))
@@ -157,11 +170,26 @@ class LandmarkPanel(QWidget):
             self.description.setText("All landmarks placed. Drag a point to adjust it, "
                                      "or pick a landmark to place it again.")
         self.reviewed.setVisible(reviewing)
+        self._reviewing = reviewing
+        self._show_improve()
         self.restore.setVisible(reviewing)
         self._update_restore()
         self._update_train(template_missing)
         self.train.setVisible(not reviewing)
         self.train_hint.setVisible(not reviewing)
+
+    def bind_improve(self, action: QAction) -> None:
+        """The button triggers ``action`` and follows its state; the hint says why it is off."""
+        self.improve.setDefaultAction(action)
+        action.changed.connect(self._show_improve)
+        self._show_improve()
+
+    def _show_improve(self) -> None:
+        action = self.improve.defaultAction()
+        bound = action is not None and self._reviewing
+        self.improve.setVisible(bound)
+        self.improve_hint.setText("" if action is None or action.isEnabled() else action.toolTip())
+        self.improve_hint.setVisible(bound and bool(self.improve_hint.text()))
 
     def select(self, index: int | None) -> None:
         """The landmark selected on the canvas (what Restore prediction acts on)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import qtawesome as qta
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
             lambda: self.workspace and self.workspace.export_measurements_csv())
         self.act_train = a("mdi6.school", "&Train…", self._train)
         self.act_predict = a("mdi6.auto-fix", "&Predict new images", self._predict_new)
+        self.act_improve = a("mdi6.school-outline", "&Improve with my corrections",
+                             self._improve)
         menu = self.menuBar()
         for title, actions in (
             ("&Project", [self.act_new, self.act_open, self.act_demo, None, self.act_add,
@@ -127,9 +129,10 @@ class MainWindow(QMainWindow):
             ("&Image", [self.act_prev, self.act_next, None, self.act_template,
                         self.act_reviewed, self.act_calibrate, None, self.act_report]),
             ("&View", [self.act_fit, self.act_1to1]),
-            ("&Train", [self.act_train, self.act_predict]),
+            ("&Train", [self.act_train, self.act_predict, self.act_improve]),
         ):
             m = menu.addMenu(title)
+            m.setToolTipsVisible(True)  # a disabled action's tooltip says why
             for act in actions:
                 m.addSeparator() if act is None else m.addAction(act)
         bar = self.addToolBar("Main")
@@ -142,6 +145,9 @@ class MainWindow(QMainWindow):
                     self.act_1to1, self.act_calibrate, None, self.act_export):
             bar.addSeparator() if act is None else bar.addAction(act)
         self.toolbar = bar
+        # Whether Improve can run reads the reviewed images: once per burst of edits.
+        self._improve_timer = QTimer(self, singleShot=True, interval=0)
+        self._improve_timer.timeout.connect(self._update_improve)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -159,11 +165,21 @@ class MainWindow(QMainWindow):
                     self.act_calibrate, self.act_report, self.act_measurements_csv,
                     self.act_train, self.act_predict):
             act.setEnabled(has)
+        if not has:
+            self._update_improve()
+        self._improve_timer.start()
         undo, redo = self.session.undo_redo_state() if has else ("", "")
         self._undo_redo(undo, redo)
         if has:
             self.act_train.setEnabled(not self.session.missing_template_landmarks())
         self.toolbar.setVisible(has)
+
+    def _update_improve(self) -> None:
+        ok, why = (self.workspace.training.improve_availability() if self.workspace is not None
+                   else (False, "Open a project first."))
+        self.act_improve.setEnabled(ok)
+        self.act_improve.setToolTip(why)
+        self.act_improve.setStatusTip(why)
 
     def _undo_redo(self, undo: str, redo: str) -> None:
         self.act_undo.setEnabled(bool(undo))
@@ -245,6 +261,7 @@ class MainWindow(QMainWindow):
         session.saved.connect(self._saved)
         session.templateChanged.connect(self._update_actions)
         session.landmarksChanged.connect(lambda _i: self._update_actions())
+        session.imageChanged.connect(lambda _i: self._improve_timer.start())
         self.workspace = Workspace(session)
         self.workspace.statusText.connect(self.cursor_label.setText)
         self.workspace.messageText.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -257,6 +274,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.workspace.canvas.setFocus()
         self.workspace.training.ended.connect(self._update_actions)
+        self.workspace.training.started.connect(self._update_improve)
+        self.workspace.landmarks.bind_improve(self.act_improve)
         self.workspace.training.message.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
         self.workspace.training.offer_resume()
@@ -340,6 +359,10 @@ class MainWindow(QMainWindow):
     def _predict_new(self) -> None:
         if self.workspace is not None:
             self.workspace.training.predict_new()
+
+    def _improve(self) -> None:
+        if self.workspace is not None:
+            self.workspace.training.improve()
 
     def _train(self) -> None:
         if self.workspace is not None:

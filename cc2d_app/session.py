@@ -199,8 +199,8 @@ class ProjectSession(QObject):
 
         return training_inputs(self._project)
 
-    def add_run(self, config: dict[str, Any]) -> Run:
-        return self._project.add_run(config)
+    def add_run(self, config: dict[str, Any], name: str | None = None) -> Run:
+        return self._project.add_run(config, name)
 
     def update_run(self, run_id: int, state: RunState,
                    metrics: dict[str, Any] | None = None) -> Run:
@@ -218,6 +218,26 @@ class ProjectSession(QObject):
         tid = self.template_id()
         return [r.id for r in self._images
                 if r.id != tid and all(lm is None for lm in self.landmarks(r.id))]
+
+    def reviewed_complete_count(self) -> int:
+        """Reviewed images other than the template with every landmark placed (what a
+        refit learns from; cheap, for enabling an action)."""
+        tid = self.template_id()
+        return sum(1 for r in self._images
+                   if r.status == ReviewStatus.REVIEWED and r.id != tid
+                   and all(lm is not None for lm in self.landmarks(r.id)))
+
+    def labelled_images(self) -> list[Any]:
+        """The reviewed, complete images as templates for ``engine.refit.refit``."""
+        from engine.project.training import labelled_images
+
+        return labelled_images(self._project)
+
+    def unreviewed_images(self) -> list[int]:
+        """Images other than the template whose status is not reviewed."""
+        tid = self.template_id()
+        return [r.id for r in self._images
+                if r.id != tid and r.status != ReviewStatus.REVIEWED]
 
     def finished_run(self) -> Run | None:
         runs = [r for r in self._project.runs() if r.state == RunState.FINISHED]

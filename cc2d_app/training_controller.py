@@ -4,24 +4,37 @@ Train → a run is recorded (pending → running), ``run_pipeline`` runs in a Tr
 into the run's folder, and its predictions go into the project as one edit. Cancel keeps
 the checkpoint and the run is marked cancelled; reopening the project offers to resume
 an unfinished run, which continues in the same folder with the same settings.
+
+Improve with my corrections → a new run records that it refits the newest finished one
+(``config["refit_of"]``); ``engine.refit.refit`` learns from the reviewed images in a
+TrainingTask, and its predictions are stored, as one edit, only on the images not yet
+reviewed; the message says how many points moved (``cc2d_app.refit_summary``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cc2d_app.error_dialog import show_error
+from cc2d_app.refit_summary import (
+    improve_availability,
+    improved_message,
+    labelled_record,
+    summarize_moves,
+)
 from cc2d_app.session import ProjectSession
 from cc2d_app.train_dialog import TrainChoice, TrainDialog
 from cc2d_app.training_panel import TrainingPanel
 from cc2d_app.training_worker import TrainingTask, start_training
-from engine.errors import CC2DError
+from engine.errors import CC2DError, ProjectError
 from engine.project import Run, RunState
 
 UNFINISHED = (RunState.RUNNING, RunState.CANCELLED, RunState.PENDING)
+IMPROVE = "Improve with my corrections"
 
 
 class TrainingController(QObject):
@@ -38,6 +51,7 @@ class TrainingController(QObject):
         self._window = parent
         self.task: TrainingTask | None = None
         self._run: Run | None = None
+        self._refit: tuple[Run, int] | None = None   # the run refitted, how many labelled
         self._dialog: Any = None
         panel.cancelRequested.connect(self.cancel)
 
@@ -71,7 +85,7 @@ class TrainingController(QObject):
         except CC2DError as exc:
             show_error(self._window, "Could not start training", exc)
             return
-        self._run = run
+        self._run, self._refit = run, None
         self._panel.reset()
         task = start_training(paths, template, run.folder, choice.settings(), choice.device,
                               self, deferred=False)
@@ -107,7 +121,7 @@ class TrainingController(QObject):
                                    progress=progress, cancel=cancel)
             return table, skipped
 
-        self._run = None  # a prediction changes no run's state
+        self._run, self._refit = None, None  # a prediction changes no run's state
         self._panel.reset()
         task = TrainingTask(work, self)
         task.report.connect(self._panel.on_progress)
@@ -125,6 +139,108 @@ class TrainingController(QObject):
         changed = self._session.store_run_predictions(run.id, table, images=paths)
         note = f" {len(skipped)} could not be read." if skipped else ""
         self.message.emit(f"Predicted {changed} new image(s) with run {run.id}.{note}")
+
+    # -- improving the newest finished run with the reviewed images ------------------------
+
+    def improve_availability(self) -> tuple[bool, str]:
+        """Whether Improve with my corrections can start, and the tooltip (why not)."""
+        return improve_availability(self._session.finished_run() is not None, self.busy,
+                                    self._session.reviewed_complete_count())
+
+    def improve(self, resume: Run | None = None) -> None:
+        """Refit the newest finished run with the reviewed images into a new run (or
+        ``resume`` an interrupted refit in its own folder); then predict the unreviewed
+        images again."""
+        if self.busy:
+            return
+        session = self._session
+        try:
+            base = (session.reader().run(int(resume.config["refit_of"])) if resume is not None
+                    else session.finished_run())
+            if base is None:
+                raise ProjectError("there is no finished run to improve; train first")
+            paths, _template = session.training_inputs()
+            labelled = self._labelled(base, resume)
+            run = resume or self._pending_refit(base, labelled) or session.add_run(
+                {"refit_of": base.id, "profile": base.config.get("profile", "?"),
+                 "device": base.config.get("device", "auto"),
+                 "template": base.config.get("template", ""), "n_images": len(paths),
+                 "n_labelled": len(labelled)}, name=f"refit of run {base.id}")
+            session.update_run(run.id, RunState.RUNNING)
+        except CC2DError as exc:
+            show_error(self._window, "Cannot improve the detector yet", exc)
+            return
+        device = str(base.config.get("device", "auto"))
+
+        def work(progress: Any, cancel: Any) -> Any:
+            from engine.data.landmarks import read_landmark_csv
+            from engine.device import pick_device
+            from engine.refit import refit
+            from engine.run_folder import RunFolder
+
+            dev = pick_device(None if device == "auto" else device)
+            record = refit(base.folder, run.folder, labelled, dev, images=paths,
+                           progress=progress, cancel=cancel)
+            return record, read_landmark_csv(RunFolder(run.folder).predictions)
+
+        self._run, self._refit = run, (base, len(labelled))
+        self._panel.reset()
+        task = TrainingTask(work, self)
+        task.report.connect(self._panel.on_progress)
+        task.succeeded.connect(self._improved)
+        task.cancelled.connect(self._cancelled)
+        task.failed.connect(self._failed)
+        task.finished.connect(self._finished)
+        self.task = task
+        task.start()
+        self.started.emit()
+
+    def _labelled(self, base: Run, resume: Run | None) -> list[Any]:
+        """What the refit learns from: those an interrupted refit recorded, else the
+        reviewed, complete images (not the run's template)."""
+        if resume is not None:
+            recorded = _recorded_labelled(resume)
+            if recorded is not None:
+                names = tuple(self._session.schema.names)
+                return [_template(d, names) for d in recorded]
+        template = base.config.get("template")
+        skip = Path(template).resolve() if template else None
+        labelled = [t for t in self._session.labelled_images() if t.image.resolve() != skip]
+        if not labelled:
+            raise ProjectError("no reviewed image has all its landmarks on the image; correct "
+                               "the points of a predicted image and mark it reviewed")
+        return labelled
+
+    def _pending_refit(self, base: Run, labelled: list[Any]) -> Run | None:
+        """An interrupted refit of ``base`` with the same images, to resume in its folder."""
+        run = self._session.unfinished_run()
+        if run is None or run.config.get("refit_of") != base.id:
+            return None
+        recorded = _recorded_labelled(run)
+        return run if recorded is None or recorded == labelled_record(labelled) else None
+
+    def _improved(self, result: tuple[dict[str, Any], Any]) -> None:
+        run, task, refit = self._run, self.task, self._refit
+        session = self._session
+        if run is None or refit is None or task is None or session.closed:
+            return
+        record, table = result
+        base, n_labelled = refit
+        self._panel.finished(task.elapsed_s)
+        # Only the images not reviewed now (one may have been reviewed meanwhile).
+        todo = session.unreviewed_images()
+        before = {i: session.landmarks(i) for i in todo}
+        stored = session.store_run_predictions(run.id, table,
+                                               images=[session.image(i).path for i in todo])
+        summary = summarize_moves(before, {i: session.landmarks(i) for i in todo})
+        text = improved_message(n_labelled, summary)
+        session.update_run(run.id, RunState.FINISHED, metrics={
+            "stages": record.get("stages", {}), "refit_of": base.id,
+            "images_updated": stored, "n_labelled": n_labelled,
+            "moved_points": summary.moved_points, "moved_images": summary.moved_images,
+            "median_moved_px": summary.median_px, "max_moved_px": summary.max_px})
+        self._panel.note(text)
+        self.message.emit(text)
 
     def cancel(self) -> None:
         if self.task is not None:
@@ -144,14 +260,18 @@ class TrainingController(QObject):
         run = self._session.unfinished_run()
         if run is None:
             return None
+        if "refit_of" in run.config:
+            what = (f"Improving run {run.config['refit_of']} with your corrections "
+                    f"(run {run.id})")
+        else:
+            what = f"Training run {run.id} ({run.config.get('profile', '?')} profile)"
         box = QMessageBox(QMessageBox.Icon.Question, "Resume training",
-                          f"Training run {run.id} ({run.config.get('profile', '?')} profile) "
-                          "did not finish. Continue it where it stopped?",
+                          f"{what} did not finish. Continue it where it stopped?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                           self._window)
         choice = TrainChoice(run.config.get("device", "auto"), run.config.get("profile", "quick"))
         box.button(QMessageBox.StandardButton.Yes).clicked.connect(
-            lambda: self.start(choice, run))
+            lambda: self.improve(run) if "refit_of" in run.config else self.start(choice, run))
         self._dialog = box
         box.open()
         return box
@@ -169,7 +289,7 @@ class TrainingController(QObject):
                                           "images_updated": stored})
 
     def _cancelled(self) -> None:
-        self._panel.cancelled()
+        self._panel.cancelled(IMPROVE if self._refit is not None else "Train")
         if self._run is not None and not self._session.closed:
             self._session.update_run(self._run.id, RunState.CANCELLED)
 
@@ -177,9 +297,28 @@ class TrainingController(QObject):
         self._panel.failed(str(exc))
         if self._run is not None and not self._session.closed:
             self._session.update_run(self._run.id, RunState.FAILED)
-        show_error(self._window, "Training failed", exc,
+        title = "Improving the detector failed" if self._refit is not None else "Training failed"
+        show_error(self._window, title, exc,
                    details=None if isinstance(exc, CC2DError) else details)
 
     def _finished(self) -> None:
         self.task = None
         self.ended.emit()
+
+
+def _recorded_labelled(run: Run) -> list[dict[str, Any]] | None:
+    """The labelled images a refit's ``run.json`` recorded (None before it got that far)."""
+    from engine.run_folder import RunFolder
+
+    try:
+        return RunFolder(run.folder).read_record().get("labelled")
+    except CC2DError:
+        return None
+
+
+def _template(recorded: dict[str, Any], names: tuple[str, ...]) -> Any:
+    import numpy as np
+
+    from engine.ssl.predict import Template
+
+    return Template(Path(recorded["image"]), names, np.asarray(recorded["points"], float))

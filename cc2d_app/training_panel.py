@@ -119,8 +119,13 @@ class TrainingPanel(QWidget):
         self.bar.setValue(1)
         self.bar.setFormat("")
 
-    def cancelled(self) -> None:
-        self._end("Cancelled — the checkpoint is kept; Train again resumes")
+    def cancelled(self, again: str = "Train") -> None:
+        self._end(f"Cancelled — the checkpoint is kept; {again} again resumes")
+
+    def note(self, text: str) -> None:
+        """A line about the result under the finished state (what the run changed)."""
+        state = self.state_label.text()
+        self.state_label.setText(f"{state}\n{text}" if state else text)
 
     def failed(self, message: str) -> None:
         self._end(f"Failed: {message}")
