@@ -32,14 +32,22 @@ def refit_settings(record: dict[str, Any], previous: RunFolder) -> PipelineSetti
     """The run's settings, with TPL fine-tuned from its network for a fixed step count."""
     try:
         settings = PipelineSettings(**record["settings"])
-        done = int(record["stages"]["tpl_train"]["steps"])
+        base = base_steps(record)
+        tpl_cfg = settings.configs()[1]
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{previous.run_json} lacks what a refit needs ({exc})") from None
-    tpl_cfg = settings.configs()[1]
+    # A refit of a refit starts from the lr the first run had, not a halved one again.
+    lr = float(record.get("tpl_base_lr") or tpl_cfg.lr)
     tpl = {**(settings.tpl or {}), "init_from": str((previous.tpl / CHECKPOINT).resolve()),
-           "steps": max(1, round(done * STEP_FRACTION)), "time_budget_s": 0.0,
-           "lr": tpl_cfg.lr * LR_FACTOR}
+           "steps": max(1, round(base * STEP_FRACTION)), "time_budget_s": 0.0,
+           "lr": lr * LR_FACTOR}
     return PipelineSettings(settings.profile, settings.ssl, tpl, settings.refine)
+
+
+def base_steps(record: dict[str, Any]) -> int:
+    """The TPL steps of the run a chain of refits started from (so each refit of a refit
+    trains as long as the first refit did)."""
+    return int(record.get("tpl_base_steps", record["stages"]["tpl_train"]["steps"]))
 
 
 def refit(previous: Path, out: Path, labelled: Sequence[Template], device: torch.device, *,
@@ -63,7 +71,9 @@ def refit(previous: Path, out: Path, labelled: Sequence[Template], device: torch
     if not new.run_json.exists():
         reused = ("ssl_train", "refine_train") if "refine_train" in record["stages"] \
             else ("ssl_train",)
-        new.seed_from(prev, reused, refit_of=str(prev.root.resolve()))
+        first_lr = record.get("tpl_base_lr", record.get("tpl_config", {}).get("lr"))
+        new.seed_from(prev, reused, refit_of=str(prev.root.resolve()),
+                      tpl_base_steps=base_steps(record), tpl_base_lr=first_lr)
     paths = images if images is not None else [Path(p) for p in record["image_keys"].values()]
     return run_pipeline(paths, template, new.root, settings, device, labelled=labelled,
                         progress=progress, cancel=cancel)

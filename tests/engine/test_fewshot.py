@@ -114,3 +114,16 @@ def test_refit_needs_a_finished_run_and_a_labelled_image(phantoms, tmp_path, cap
     assert "at least one labelled image" in capsys.readouterr().err
     assert main(["refit", "--run", str(tmp_path), "--labels", str(only_template), "--out",
                  str(tmp_path / "y"), "--device", "cpu"]) == 2
+
+
+def test_a_refit_of_a_refit_trains_as_long_as_the_first(phantoms, tmp_path):
+    first, second, third = (tmp_path / n for n in ("first", "second", "third"))
+    assert _run(phantoms, first, "--tpl-steps", "10") == 0
+    csv = _corrected_csv(phantoms, tmp_path / "c.csv")
+    for previous, out in ((first, second), (second, third)):
+        assert main(["refit", "--run", str(previous), "--labels", str(csv), "--out", str(out),
+                     "--device", "cpu"]) == 0
+    records = [json.loads(RunFolder(f).run_json.read_text()) for f in (first, second, third)]
+    assert [r["stages"]["tpl_train"]["steps"] for r in records] == [10, 4, 4]
+    lrs = [r["tpl_config"]["lr"] for r in records]
+    assert lrs[1] == lrs[2] == lrs[0] / 2
