@@ -73,10 +73,11 @@ def refine(run_dir: Path, paths: Sequence[Path], coarse: LandmarkTable, device: 
         fine = build_working_set([paths[i] for i in wanted], config.fine_size, device,
                                  progress=progress, cancel=cancel,
                                  keys=[keys[i] for i in wanted])
-    points, shares = refine_table(net, config, fine, coarse.points, device,
-                                  progress=progress, cancel=cancel)
+    refined = refine_table(net, config, fine, coarse, device, progress=progress,
+                           cancel=cancel)
+    shares = refined.values["refine_share"]
     stages = out.text.setdefault(STAGE_COLUMN, {})
-    for key, pts in points.items():
+    for key, pts in refined.points.items():
         out.points[key] = pts
         stages[key] = ["refined" if s > 0 else old
                        for s, old in zip(shares[key], stages.get(key, ["tpl"] * len(pts)))]

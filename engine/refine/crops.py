@@ -1,35 +1,23 @@
 """Crops of the fine grid around landmarks, for training (augmented) and inference (plain).
 
-Crop pixel ``q`` shows fine-grid pixel ``zoom · Rot(angle) · (q − m) + centre``
-with ``m`` the crop's middle, so a landmark at ``p`` appears at
-``Rot(−angle) · (p − centre) / zoom + m``. One ``grid_sample`` cuts a batch.
+A training crop is a :class:`engine.geometry.Similarity` whose middle shows a
+point near a landmark, rotated and zoomed about it. One ``grid_sample`` cuts a batch.
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
+from engine.geometry import Similarity, pixel_to_normalized
 from engine.refine.config import RefineConfig
-from engine.ssl.patches import colour_jitter, pixel_to_normalized, random_affine_crops
+from engine.ssl.patches import colour_jitter
 from engine.tpl.sampling import draw_images
 
 
 def crop_middle(crop_size: int) -> float:
     """Pixel coordinate of a crop's centre."""
     return (crop_size - 1) / 2
-
-
-def to_crop(points: torch.Tensor, centre: torch.Tensor, angle: torch.Tensor,
-            zoom: torch.Tensor, crop_size: int) -> torch.Tensor:
-    """(B, N, 2) fine-grid points → crop pixels of crops at (B, 2) ``centre``."""
-    rel = points - centre[:, None]
-    cos, sin = torch.cos(angle)[:, None], torch.sin(angle)[:, None]
-    out = torch.stack([cos * rel[..., 0] + sin * rel[..., 1],
-                       -sin * rel[..., 0] + cos * rel[..., 1]], -1)
-    return out / zoom[:, None, None] + crop_middle(crop_size)
 
 
 def sample_crops(
@@ -49,18 +37,13 @@ def sample_crops(
     which = torch.multinomial(labelled, 1, generator=gen).squeeze(1)   # (B,)
     points = labels[index]
     chosen = points[torch.arange(b, device=dev), which]
-
-    def uniform(*shape: int) -> torch.Tensor:
-        return torch.rand(*shape, device=dev, generator=gen) * 2 - 1
-
-    centre = chosen + uniform(b, 2) * config.shift
-    angle = uniform(b) * math.radians(config.rotation_deg)
-    zoom = 1 + uniform(b) * config.scale
+    centre = chosen + (torch.rand(b, 2, device=dev, generator=gen) * 2 - 1) * config.shift
     middle = torch.full((b, 2), crop_middle(config.crop_size), device=dev)
+    crop = Similarity.draw(gen, centre, middle, config.crop_size,
+                           rotation_deg=config.rotation_deg, scale=config.scale)
     images = pixels[index].float().div_(255.0)
-    crops = random_affine_crops(images, centre, middle, config.crop_size, angle, zoom)
-    crops = colour_jitter(crops, config.jitter, gen)
-    return crops, to_crop(points, centre, angle, zoom, config.crop_size)
+    crops = colour_jitter(crop.apply_to_images(images), config.jitter, gen)
+    return crops, crop.apply_to_points(points)
 
 
 def crops_at(images: torch.Tensor, centres: torch.Tensor, crop_size: int) -> torch.Tensor:

@@ -7,11 +7,13 @@ import threading
 import numpy as np
 import torch
 
-from engine.data.grid import from_grid, to_grid
+from engine.batch_predict import predict_in_batches
+from engine.data.grid import to_grid
+from engine.data.landmarks import LandmarkTable
 from engine.data.working_set import WorkingSet
 from engine.device import autocast, memory_format
 from engine.models.landmark_unet import LandmarkUNet
-from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+from engine.progress import ProgressCallback
 from engine.refine.config import RefineConfig
 from engine.refine.crops import crop_middle, crops_at
 from engine.tpl.voting import vote
@@ -47,42 +49,35 @@ def refine_table(
     net: LandmarkUNet,
     config: RefineConfig,
     fine: WorkingSet,
-    coarse: dict[str, np.ndarray],
+    coarse: LandmarkTable,
     device: torch.device,
     *,
     crops_per_batch: int = CROPS_PER_BATCH,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Refined (N, 2) points in original pixels for each image of ``fine`` that has
-    ``coarse`` points, and per landmark the last pass's vote share (0: kept coarse)."""
+) -> LandmarkTable:
+    """Refined points in original pixels for each image of ``fine`` that ``coarse`` has,
+    with a ``refine_share`` column: per landmark the last pass's vote share (0: the crop
+    cast no vote and the coarse point was kept). Missing coarse points stay missing."""
     if fine.pixels.shape[-1] != config.fine_size:
         raise ValueError(f"working set grid is {fine.pixels.shape[-1]} but the refinement "
                          f"expects {config.fine_size}")
     net.eval()
-    todo = [i for i, name in enumerate(fine.keys) if name in coarse]
-    if not todo:
-        return {}, {}
-    n = len(coarse[fine.keys[todo[0]]])
-    group = max(1, crops_per_batch // max(n, 1))
-    points: dict[str, np.ndarray] = {}
-    shares: dict[str, np.ndarray] = {}
-    meter = ProgressMeter(STAGE, len(todo), progress)
-    for start in range(0, len(todo), group):
-        check_cancel(cancel, STAGE)
-        index = todo[start:start + group]
-        start_pts = np.stack([to_grid(coarse[fine.keys[i]], *fine.sizes[i], config.fine_size)
-                              for i in index])
-        known = np.isfinite(start_pts).all(-1)
-        centres = torch.from_numpy(np.where(known[..., None], start_pts, 0.0)).float()
+
+    def refine_batch(index: list[int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        start = np.stack([to_grid(coarse.points[fine.keys[i]], *fine.sizes[i], config.fine_size)
+                          for i in index])
+        known = np.isfinite(start).all(-1)
+        centres = torch.from_numpy(np.where(known[..., None], start, 0.0)).float()
         refined, share = refine_centres(net, fine.batch(index).to(device), centres.to(device),
                                         config)
         refined_np = refined.cpu().numpy().astype(np.float64)
         share_np = share.float().cpu().numpy().astype(np.float64)
-        for j, i in enumerate(index):
-            pts = from_grid(refined_np[j], *fine.sizes[i], config.fine_size)
-            points[fine.keys[i]] = np.where(known[j][:, None], pts, np.nan)
-            shares[fine.keys[i]] = np.where(known[j], share_np[j], 0.0)
-        meter.update(start + len(index))
-    meter.update(len(todo), force=True)
-    return points, shares
+        return (np.where(known[..., None], refined_np, np.nan),
+                {"refine_share": np.where(known, share_np, 0.0)})
+
+    todo = [i for i, key in enumerate(fine.keys) if key in coarse.points]
+    group = max(1, crops_per_batch // max(coarse.n_landmarks, 1))
+    return predict_in_batches(fine, coarse.names, refine_batch, stage=STAGE, batch_size=group,
+                              columns=("refine_share",), images=todo, progress=progress,
+                              cancel=cancel)

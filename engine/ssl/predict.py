@@ -11,7 +11,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.data.grid import from_grid, to_grid
+from engine.batch_predict import predict_in_batches
+from engine.data.grid import to_grid
 from engine.data.header import read_image_size
 from engine.data.images import load_image
 from engine.data.landmarks import LandmarkTable
@@ -19,7 +20,7 @@ from engine.data.working_set import WorkingSet, resize_to_grid
 from engine.device import autocast, memory_format
 from engine.errors import LandmarkFileError
 from engine.models.feature_net import STRIDES, FeatureNet
-from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+from engine.progress import ProgressCallback
 from engine.ssl.cycle import cycle_locate
 from engine.ssl.matching import cascade_locate
 from engine.ssl.similarity import sample_vectors
@@ -115,30 +116,25 @@ def predict_ssl(
     back_to = template_features(net, templates[0], size, device) if candidates > 1 else None
     # The template's grid pixels → its own pixels (one scale: the grid letterboxes).
     to_template_px = max(read_image_size(templates[0].image)) / size
-    table = LandmarkTable(names=templates[0].names)
-    columns: dict[str, dict[str, np.ndarray]] = {"confidence": {}}
-    meter = ProgressMeter("SSL prediction", len(data), progress)
-    for start in range(0, len(data), batch_size):
-        check_cancel(cancel, "SSL prediction")
-        index = list(range(start, min(start + batch_size, len(data))))
-        found = _locate(net, data.batch(index), vectors, back_to, window, candidates, device)
-        for j, i in enumerate(index):
-            w, h = data.sizes[i]
-            table.points[data.keys[i]] = from_grid(found[0][j], w, h, size)
-            columns["confidence"][data.keys[i]] = found[1][j].astype(np.float64)
-            if back_to is not None:
-                cycle = found[2][j].astype(np.float64) * to_template_px
-                columns.setdefault("cycle_px", {})[data.keys[i]] = cycle
-        meter.update(index[-1] + 1)
-    table.values.update(columns)
-    meter.update(len(data), force=True)
-    return table
+    columns = ("confidence",) if back_to is None else ("confidence", "cycle_px")
+
+    def locate(index: list[int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        found = _match_batch(net, data.batch(index), vectors, back_to, window, candidates,
+                             device)
+        values = {"confidence": found[1].astype(np.float64)}
+        if back_to is not None:
+            values["cycle_px"] = found[2].astype(np.float64) * to_template_px
+        return found[0], values
+
+    return predict_in_batches(data, templates[0].names, locate, stage="SSL prediction",
+                              batch_size=batch_size, columns=columns, progress=progress,
+                              cancel=cancel)
 
 
 @torch.no_grad()
-def _locate(net: FeatureNet, images: torch.Tensor, vectors: list[torch.Tensor],
-            back_to: tuple[list[torch.Tensor], torch.Tensor] | None, window: int,
-            candidates: int, device: torch.device) -> tuple[np.ndarray, ...]:
+def _match_batch(net: FeatureNet, images: torch.Tensor, vectors: list[torch.Tensor],
+                 back_to: tuple[list[torch.Tensor], torch.Tensor] | None, window: int,
+                 candidates: int, device: torch.device) -> tuple[np.ndarray, ...]:
     """(points, confidence[, cycle distance]) of a batch, as numpy arrays."""
     if back_to is None:
         points, conf = locate_batch(net, images, vectors, window, device)

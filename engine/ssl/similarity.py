@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from engine.ssl.patches import pixel_to_normalized
+from engine.geometry import pixel_to_normalized
 
 
 def sample_vectors(maps: torch.Tensor, points: torch.Tensor, stride: int) -> torch.Tensor:

@@ -7,16 +7,17 @@ import threading
 import numpy as np
 import torch
 
-from engine.data.grid import from_grid
+from engine.batch_predict import predict_in_batches
 from engine.data.landmarks import LandmarkTable
 from engine.data.working_set import WorkingSet
 from engine.device import autocast, memory_format
 from engine.models.landmark_unet import LandmarkUNet
-from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+from engine.progress import ProgressCallback
 from engine.tpl.config import TPLConfig
 from engine.tpl.voting import vote
 
 STAGE = "TPL prediction"
+COLUMNS = ("confidence", "heat_peak", "vote_share")
 
 
 @torch.inference_mode()
@@ -55,22 +56,12 @@ def predict_tpl(
         raise ValueError(f"working set grid is {size} but the network expects "
                          f"{config.image_size}")
     net.eval()
-    table = LandmarkTable(names=tuple(names))
-    columns: dict[str, dict[str, np.ndarray]] = {
-        k: {} for k in ("confidence", "heat_peak", "vote_share")}
-    meter = ProgressMeter(STAGE, len(data), progress)
-    for start in range(0, len(data), batch_size):
-        check_cancel(cancel, STAGE)
-        index = list(range(start, min(start + batch_size, len(data))))
+
+    def locate_batch(index: list[int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         points, conf = locate(net, data.batch(index).to(device), config.radius)
-        points = points.cpu().numpy()
-        conf_np = {k: v.float().cpu().numpy().astype(np.float64) for k, v in conf.items()}
-        for j, i in enumerate(index):
-            w, h = data.sizes[i]
-            table.points[data.keys[i]] = from_grid(points[j], w, h, size)
-            for key, col in columns.items():
-                col[data.keys[i]] = conf_np[key][j]
-        meter.update(index[-1] + 1)
-    table.values.update(columns)
-    meter.update(len(data), force=True)
-    return table
+        return points.cpu().numpy(), {k: v.float().cpu().numpy().astype(np.float64)
+                                      for k, v in conf.items()}
+
+    return predict_in_batches(data, names, locate_batch, stage=STAGE,
+                              batch_size=batch_size, columns=COLUMNS, progress=progress,
+                              cancel=cancel)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from engine.data.grid import to_grid
+from engine.data.landmarks import LandmarkTable
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.data.working_set import build_working_set
 from engine.refine.config import profile_config
@@ -36,7 +37,8 @@ def test_refinement_pulls_perturbed_points_to_the_landmarks(trained):
     net, config = load_refine_net(run, CPU)
     rng = np.random.default_rng(0)
     coarse = {name: pts + rng.uniform(-5, 5, pts.shape) for name, pts in truth.points.items()}
-    refined, shares = refine_table(net, config, fine, coarse, CPU)
+    table = refine_table(net, config, fine, LandmarkTable(truth.names, coarse), CPU)
+    refined, shares = table.points, table.values["refine_share"]
     before = np.mean([np.linalg.norm(coarse[n] - truth.points[n], axis=1) for n in coarse])
     after = np.mean([np.linalg.norm(refined[n] - truth.points[n], axis=1) for n in coarse])
     assert after < 0.5 * before, (before, after)
@@ -49,7 +51,8 @@ def test_missing_and_unknown_points_are_left_alone(trained):
     name = fine.keys[1]
     coarse = {name: truth.points[name].copy()}
     coarse[name][2] = np.nan
-    refined, shares = refine_table(net, config, fine, coarse, CPU)
+    table = refine_table(net, config, fine, LandmarkTable(truth.names, coarse), CPU)
+    refined, shares = table.points, table.values["refine_share"]
     assert list(refined) == [name]                       # images without points are skipped
     assert np.isnan(refined[name][2]).all() and shares[name][2] == 0
     assert np.isfinite(np.delete(refined[name], 2, axis=0)).all()
