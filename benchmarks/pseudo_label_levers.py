@@ -6,7 +6,8 @@ images are scored against the doctors' mean at 0.2 mm/pixel (MRE ± std, SDR 2/2
 mm), labelled images' own rows left out, for:
 - cycle-consistent matching with 1 (plain cascade), 3, 5 … candidates (``--candidates``);
 - the template plus k - 1 labelled training images matched together (``--k``; the same
-  seeded order as ``cc2d bench-fewshot``);
+  seeded order as ``cc2d bench-fewshot``), by their mean similarity or the medoid of
+  their separate matches (``--fusion``);
 and, for cycle matching, how well the back-match distance separates good points from
 bad ones (MRE of the points under and over its median). Prints a table, writes JSON.
 
@@ -75,6 +76,7 @@ def main() -> int:
     parser.add_argument("--template", default="125")
     parser.add_argument("--candidates", default="1,3,5")
     parser.add_argument("--k", default="1,3,5,10")
+    parser.add_argument("--fusion", default="mean,medoid", help="how k > 1 images combine")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
     parser.add_argument("--out", type=Path, required=True)
@@ -99,10 +101,12 @@ def main() -> int:
         rows.append(row)
     for k in (int(k) for k in args.k.split(",")):
         labelled = [template, *(Template.from_table(p, truth) for p in order[:k - 1])]
-        t0 = time.perf_counter()
-        pred = predict_ssl(net, data, labelled, config.window, device)
-        rows.append({"lever": f"labelled k={k}", "seconds": time.perf_counter() - t0,
-                     **_row(pred, truth, [t.image.name for t in labelled])})
+        for fusion in args.fusion.split(",") if k > 1 else ["mean"]:
+            t0 = time.perf_counter()
+            pred = predict_ssl(net, data, labelled, config.window, device, fusion=fusion)
+            rows.append({"lever": f"labelled k={k} {fusion}",
+                         "seconds": time.perf_counter() - t0,
+                         **_row(pred, truth, [t.image.name for t in labelled])})
     for r in rows:
         sdr = " ".join(f"{r['sdr'][t]:6.2f}%" for t in ("2", "2.5", "3", "4"))
         extra = ""

@@ -84,11 +84,35 @@ def locate_batch(net: FeatureNet, images: torch.Tensor, vectors: list[torch.Tens
     """(B, 1, S, S) images → (B, N, 2) grid points and (B, N) confidences."""
     with autocast(device):
         maps = net(images.contiguous(memory_format=memory_format(device)))
-    sims = []
-    for m, v in zip(maps, vectors):
-        m = torch.nn.functional.normalize(m.float(), dim=1)
-        sims.append(torch.einsum("nc,bchw->bnhw", torch.nn.functional.normalize(v, dim=-1), m))
-    return cascade_locate(sims, STRIDES, images.shape[-1], window)
+    return _cascade(_unit_maps(maps), vectors, images.shape[-1], window)
+
+
+def _unit_maps(maps: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    return [F.normalize(m.float(), dim=1) for m in maps]
+
+
+def _cascade(unit_maps: list[torch.Tensor], vectors: list[torch.Tensor], size: int,
+             window: int) -> tuple[torch.Tensor, torch.Tensor]:
+    sims = [torch.einsum("nc,bchw->bnhw", F.normalize(v, dim=-1), m)
+            for m, v in zip(unit_maps, vectors)]
+    return cascade_locate(sims, STRIDES, size, window)
+
+
+@torch.no_grad()
+def medoid_batch(net: FeatureNet, images: torch.Tensor,
+                 per_image: list[list[torch.Tensor]], window: int,
+                 device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each labelled image's own match, then per landmark the one nearest the others (the
+    medoid): one wrong match among several cannot move the result."""
+    with autocast(device):
+        maps = _unit_maps(net(images.contiguous(memory_format=memory_format(device))))
+    found = [_cascade(maps, vectors, images.shape[-1], window) for vectors in per_image]
+    points = torch.stack([p for p, _ in found])                      # (K, B, N, 2)
+    conf = torch.stack([c for _, c in found])                        # (K, B, N)
+    spread = (points[:, None] - points[None]).norm(dim=-1).sum(1)    # (K, B, N)
+    best = spread.argmin(0)[None]
+    return (points.gather(0, best[..., None].expand(1, -1, -1, 2))[0],
+            conf.gather(0, best)[0])
 
 
 def predict_ssl(
@@ -100,13 +124,16 @@ def predict_ssl(
     *,
     batch_size: int = 8,
     candidates: int = 1,
+    fusion: str = "mean",
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> LandmarkTable:
     """Landmarks on every image of ``data`` in original pixels, with a ``confidence`` column.
 
-    Several labelled images (the template first) are matched together: each landmark goes
-    where their mean cosine similarity peaks (:func:`labelled_vectors`). ``candidates`` > 1
+    Several labelled images (the template first) are matched together: with ``fusion``
+    "mean" each landmark goes where their mean cosine similarity peaks
+    (:func:`labelled_vectors`), with "medoid" to the match of one of them nearest the
+    others' (:func:`medoid_batch`; no cycle matching then). ``candidates`` > 1
     matches cycle-consistently (:mod:`engine.ssl.cycle`) and adds a ``cycle_px`` column:
     how far, in the template's pixels, the chosen point's features land from its landmark.
     """
@@ -118,7 +145,15 @@ def predict_ssl(
     to_template_px = max(read_image_size(templates[0].image)) / size
     columns = ("confidence",) if back_to is None else ("confidence", "cycle_px")
 
+    if fusion not in ("mean", "medoid"):
+        raise ValueError(f"fusion must be 'mean' or 'medoid', not {fusion!r}")
+    per_image = ([template_vectors(net, t, size, device) for t in templates]
+                 if fusion == "medoid" and len(templates) > 1 else None)
+
     def locate(index: list[int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        if per_image is not None:
+            points, conf = medoid_batch(net, data.batch(index), per_image, window, device)
+            return points.cpu().numpy(), {"confidence": conf.cpu().numpy().astype(np.float64)}
         found = _match_batch(net, data.batch(index), vectors, back_to, window, candidates,
                              device)
         values = {"confidence": found[1].astype(np.float64)}

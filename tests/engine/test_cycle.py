@@ -74,3 +74,30 @@ def test_predict_ssl_with_candidates_adds_the_cycle_distance(tmp_path):
         assert np.isfinite(cycled.points[key]).all()
         assert ((cycled.values["cycle_px"][key] >= 0)
                 & (cycled.values["cycle_px"][key] <= diagonal)).all()
+
+
+def test_medoid_fusion_keeps_the_match_the_others_agree_with(tmp_path):
+    import numpy as np
+    import pytest
+
+    from engine.data.phantom import PhantomSpec, write_phantom_dataset
+    from engine.data.working_set import build_working_set
+    from engine.models.feature_net import FeatureNet
+    from engine.ssl.predict import Template, predict_ssl
+
+    paths, truth = write_phantom_dataset(tmp_path, 4, PhantomSpec(n_landmarks=4), seed=4)
+    cpu = torch.device("cpu")
+    torch.manual_seed(0)
+    net = FeatureNet(16, 0.125, True).eval()
+    data = build_working_set(paths, 64, cpu)
+    first, second = (Template.from_table(p, truth) for p in paths[:2])
+    alone = predict_ssl(net, data, first, 5, cpu)
+    # Three alike: the medoid is their common match; of two, the template's own wins ties.
+    for labelled in ([first, first, first], [first, second]):
+        fused = predict_ssl(net, data, labelled, 5, cpu, fusion="medoid")
+        for key, pts in alone.points.items():
+            np.testing.assert_allclose(fused.points[key], pts, atol=1e-6)
+            np.testing.assert_allclose(fused.values["confidence"][key],
+                                       alone.values["confidence"][key], atol=1e-6)
+    with pytest.raises(ValueError, match="fusion"):
+        predict_ssl(net, data, first, 5, cpu, fusion="vote")
