@@ -118,8 +118,10 @@ class RunFolder:
         if not done:
             return
         wanted = _plain(wanted)
-        differ = [key for key in FIXED_KEYS
-                  if key in record and _normal(key, record[key]) != _normal(key, wanted.get(key))]
+        # Until pseudo-labels are made, the fields only they use may change (SSL reused).
+        loose = () if "pseudo_labels" in done else _PSEUDO_LABEL_FIELDS
+        differ = [key for key in FIXED_KEYS if key in record
+                  and _normal(key, record[key], loose) != _normal(key, wanted.get(key), loose)]
         if differ:
             lines = [f"  {key}: {_difference(record[key], wanted.get(key))}" for key in differ]
             raise CheckpointError(
@@ -138,12 +140,17 @@ def _plain(value: Any) -> Any:
 _ADDED_FIELDS = {"init_from": "", "cycle_candidates": 1}
 
 
-def _normal(key: str, value: Any) -> Any:
+# SSLConfig fields that change the pseudo-labels but not the SSL network.
+_PSEUDO_LABEL_FIELDS = ("cycle_candidates",)
+
+
+def _normal(key: str, value: Any, loose: tuple[str, ...] = ()) -> Any:
     # Older records hold the template's path as given, possibly relative.
     if key == "template" and value:
         return str(Path(value).resolve())
     if key.endswith("_config") and isinstance(value, dict):
-        return {k: v for k, v in value.items() if _ADDED_FIELDS.get(k, object()) != v}
+        return {k: v for k, v in value.items()
+                if _ADDED_FIELDS.get(k, object()) != v and not (key == "ssl_config" and k in loose)}
     return value
 
 

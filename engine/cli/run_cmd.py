@@ -61,6 +61,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip the refinement stage: the coarse TPL points are final "
                              "(off by default in the full profile; --refine-time S turns it on)")
     parser.add_argument("--backbone-weights", default=None, help="none | imagenet | PATH")
+    parser.add_argument("--cycle-candidates", type=count(1), default=None,
+                        help="match pseudo-labels cycle-consistently among this many "
+                             "candidates per landmark (1: the plain cascade)")
 
 
 def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
@@ -71,6 +74,8 @@ def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
                   "time_budget_s": getattr(args, f"{stage}_time"),
                   "backbone_weights": args.backbone_weights}
         stages[stage] = {k: v for k, v in values.items() if v is not None}
+    if args.cycle_candidates is not None:
+        stages["ssl"]["cycle_candidates"] = args.cycle_candidates
     if args.no_refine:
         stages["refine"].update(steps=0, time_budget_s=0.0)
     return PipelineSettings(args.profile, stages["ssl"], stages["tpl"], stages["refine"])

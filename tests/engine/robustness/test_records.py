@@ -69,3 +69,14 @@ def test_a_record_from_before_a_config_field_existed_still_resumes(tmp_path: Pat
     # ...but a config that sets the new field to something else is another config.
     with pytest.raises(CheckpointError, match="init_from"):
         folder.check_same(record, {"tpl_config": {"steps": 5, "init_from": "x.pt"}})
+
+
+def test_pseudo_label_settings_may_change_until_pseudo_labels_are_made(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    ssl_only = {"stages": {"ssl_train": {}}, "ssl_config": {"steps": 5, "cycle_candidates": 1}}
+    folder.check_same(ssl_only, {"ssl_config": {"steps": 5, "cycle_candidates": 5}})
+    with pytest.raises(CheckpointError, match="steps"):
+        folder.check_same(ssl_only, {"ssl_config": {"steps": 6, "cycle_candidates": 1}})
+    made = {**ssl_only, "stages": {"ssl_train": {}, "pseudo_labels": {}}}
+    with pytest.raises(CheckpointError, match="cycle_candidates"):
+        folder.check_same(made, {"ssl_config": {"steps": 5, "cycle_candidates": 5}})
