@@ -33,6 +33,7 @@ from engine.device import (
 )
 from engine.errors import ImageReadError, LandmarkFileError
 from engine.progress import ProgressCallback
+from engine.pseudo_labels import trusted
 from engine.refine import config as refine_config
 from engine.refine.train import train_refine
 from engine.run_folder import RunFolder
@@ -202,7 +203,8 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
     if not record.done("tpl_train"):
         reset_peak_memory(device)
         is_template = torch.tensor([k in t_keys for k in data.keys])
-        result = train_tpl(data, _grid_labels(pseudo, data), is_template, folder.tpl,
+        learned = trusted(pseudo, ssl_cfg.pseudo_keep, t_keys)
+        result = train_tpl(data, _grid_labels(learned, data), is_template, folder.tpl,
                            tpl_cfg, device, progress=progress, cancel=cancel)
         record.finish("tpl_train", **asdict(result))
 

@@ -137,11 +137,11 @@ def _plain(value: Any) -> Any:
 
 # Config fields added after run records were first written: a record without one was
 # made with this value, so a config holding it is the same config.
-_ADDED_FIELDS = {"init_from": "", "cycle_candidates": 1}
+_ADDED_FIELDS = {"init_from": "", "cycle_candidates": 1, "pseudo_keep": 1.0}
 
 
 # SSLConfig fields that change the pseudo-labels but not the SSL network.
-_PSEUDO_LABEL_FIELDS = ("cycle_candidates",)
+_PSEUDO_LABEL_FIELDS = ("cycle_candidates", "pseudo_keep")
 
 
 def _normal(key: str, value: Any, loose: tuple[str, ...] = ()) -> Any:

@@ -22,6 +22,7 @@ from engine.cli.common import (
 from engine.data.images import list_images
 from engine.data.landmarks import write_landmark_csv
 from engine.device import pick_device
+from engine.errors import CC2DError
 from engine.pipeline import PROFILES, PipelineSettings, run_pipeline
 from engine.run_folder import RunFolder
 from engine.run_predict import predict_images
@@ -64,6 +65,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cycle-candidates", type=count(1), default=None,
                         help="match pseudo-labels cycle-consistently among this many "
                              "candidates per landmark (1: the plain cascade)")
+    parser.add_argument("--pseudo-keep", type=number(positive=True), default=None,
+                        help="share (0-1] of each landmark's pseudo-labels the detector "
+                             "learns from, the most trusted ones (default 1: all)")
 
 
 def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
@@ -76,6 +80,10 @@ def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
         stages[stage] = {k: v for k, v in values.items() if v is not None}
     if args.cycle_candidates is not None:
         stages["ssl"]["cycle_candidates"] = args.cycle_candidates
+    if args.pseudo_keep is not None:
+        if args.pseudo_keep > 1:
+            raise CC2DError(f"--pseudo-keep {args.pseudo_keep:g}: give a share from 0 to 1")
+        stages["ssl"]["pseudo_keep"] = args.pseudo_keep
     if args.no_refine:
         stages["refine"].update(steps=0, time_budget_s=0.0)
     return PipelineSettings(args.profile, stages["ssl"], stages["tpl"], stages["refine"])

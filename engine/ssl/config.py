@@ -28,6 +28,7 @@ class SSLConfig(JsonConfig):
     jitter: float = 0.3            # colour jitter strength (brightness/contrast/gamma)
     targets_per_patch: int = 8     # loss terms per patch; the paper uses 1, more are free
     cycle_candidates: int = 1      # >1: pseudo-labels matched cycle-consistently (ssl.cycle)
+    pseudo_keep: float = 1.0       # share of each landmark's pseudo-labels TPL learns from
     checkpoint_every: int = 500
     seed: int = 0
 
@@ -40,6 +41,8 @@ class SSLConfig(JsonConfig):
             raise ValueError("window must be odd")
         if self.cycle_candidates < 1:
             raise ValueError("cycle_candidates must be at least 1")
+        if not 0.0 < self.pseudo_keep <= 1.0:
+            raise ValueError("pseudo_keep must lie in (0, 1]")
 
 
 PROFILES: dict[str, dict[str, Any]] = {
