@@ -60,6 +60,10 @@ def main() -> int:
     window.add_images([isbi / "images" / n for n in names])
     wait_until(app, lambda: len(window.session.images()) == len(names)
                and window.progress.isHidden())
+    # The app proposes the most representative image as the template (ADR 0011).
+    wait_until(app, lambda: window.session.template_id() is not None)
+    pump(app, 0.5)
+    window.grab().save(str(OUT / "template_suggested.png"))
     window.close_project()
     pump(app)
     window.start.grab().save(str(OUT / "start_page.png"))
@@ -79,7 +83,10 @@ def main() -> int:
     canvas = ws.canvas
     rec = window.session.image(by_name[args.template])
     wait_until(app, lambda: canvas.image_size() == (rec.width, rec.height))
+    window.activateWindow()  # the dialog had it; the shortcut needs the active window
+    pump(app)
     QTest.keyClick(canvas, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.template_id() == rec.id, "Ctrl+T did not set the template"
     truth = read_landmark_csv(isbi / "landmarks.csv").get(args.template)
     for i in range(10):  # a template half done: the loupe and the next landmark's name
         QTest.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton,
@@ -149,7 +156,7 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
     ws = window.workspace
     window.session.set_calibration(image_id, 0.2)  # the ISBI copies' pixel size (their README)
     bar = ws.side_tabs.tabBar()
-    tab = next(k for k in range(bar.count()) if bar.tabText(k) == "Measurements")
+    tab = next(k for k in range(bar.count()) if bar.tabText(k) == "Analysis")
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tab).center())
     tree = ws.measurements.tree
     row = next(tree.topLevelItem(k) for k in range(tree.topLevelItemCount())

@@ -41,7 +41,7 @@ class TemplateSuggestion(QObject):
         self.label = QLabel()
         self.label.setObjectName("templateSuggestion")
         self.label.setVisible(False)
-        bar.insertPermanentWidget(0, self.label)
+        bar.addPermanentWidget(self.label)
         session.templateChanged.connect(self._template_changed)
 
     def close(self) -> None:
