@@ -91,8 +91,10 @@ def bench_fewshot(data_dir: Path, template_name: str, ks: Sequence[int], modes: 
                                progress=progress, cancel=cancel)
             wall = time.perf_counter() - t0
             stages = record["stages"]
-            trained_s = sum(stages[s].get("seconds", 0.0) for s in stages
-                            if s != "ssl_train" or k == 1)
+            # Stages copied from the k = 1 run took no time here.
+            reused = set() if k == 1 else {"ssl_train"} if mode == "run" \
+                else {"ssl_train", "refine_train"}
+            trained_s = sum(stages[s].get("seconds", 0.0) for s in stages if s not in reused)
             rows.append({"k": k, "mode": mode, "labelled": [p.name for p in order[:k - 1]],
                          **_score(folder.root, test, truth, spacing_mm, device),
                          "stage_seconds": {s: stages[s].get("seconds") for s in stages},
