@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from engine.atomic import atomic_write_text
 from engine.errors import CheckpointError
@@ -14,7 +14,12 @@ C = TypeVar("C", bound="JsonConfig")
 
 
 class JsonConfig:
-    """Mixin for frozen dataclasses: ``to_json``, ``from_dict`` and ``load``."""
+    """Mixin for frozen dataclasses: ``to_json``, ``from_dict`` and ``load``.
+
+    ``AFTER_TRAINING`` names fields only used once the network is trained: a resumed
+    training may differ in them (its checkpoint does not depend on them)."""
+
+    AFTER_TRAINING: ClassVar[tuple[str, ...]] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)  # type: ignore[call-overload]
@@ -46,9 +51,9 @@ def freeze_run_config(path: Path, config: JsonConfig) -> None:
         atomic_write_text(path, config.to_json())
         return
     saved = type(config).load(path)
-    if saved != config:
-        diff = {k: (v, getattr(config, k)) for k, v in asdict(saved).items()  # type: ignore
-                if getattr(config, k) != v}
+    diff = {k: (v, getattr(config, k)) for k, v in asdict(saved).items()  # type: ignore
+            if getattr(config, k) != v and k not in config.AFTER_TRAINING}
+    if diff:
         raise CheckpointError(
             f"{path.parent} holds a run with other settings {diff} (saved, asked); "
             f"use another run folder to start afresh")

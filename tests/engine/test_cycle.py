@@ -101,3 +101,19 @@ def test_medoid_fusion_keeps_the_match_the_others_agree_with(tmp_path):
                                        alone.values["confidence"][key], atol=1e-6)
     with pytest.raises(ValueError, match="fusion"):
         predict_ssl(net, data, first, 5, cpu, fusion="vote")
+
+
+def test_an_ssl_run_resumes_under_other_pseudo_label_settings(tmp_path):
+    import pytest
+
+    from engine.config_io import freeze_run_config
+    from engine.errors import CheckpointError
+    from engine.ssl.config import profile_config
+
+    freeze_run_config(tmp_path / "config.json", profile_config("tiny"))
+    # The network does not depend on how pseudo-labels are matched or kept...
+    freeze_run_config(tmp_path / "config.json",
+                      profile_config("tiny", cycle_candidates=5, pseudo_keep=0.8))
+    # ...but it does on everything else.
+    with pytest.raises(CheckpointError, match="other settings"):
+        freeze_run_config(tmp_path / "config.json", profile_config("tiny", window=7))
