@@ -87,16 +87,9 @@ class TrainingController(QObject):
             return
         self._run, self._refit = run, None
         self._panel.reset()
-        task = start_training(paths, template, run.folder, choice.settings(), choice.device,
-                              self, deferred=False)
-        task.report.connect(self._panel.on_progress)
-        task.succeeded.connect(self._succeeded)
-        task.cancelled.connect(self._cancelled)
-        task.failed.connect(self._failed)
-        task.finished.connect(self._finished)
-        self.task = task
-        task.start()
-        self.started.emit()
+        self._launch(start_training(paths, template, run.folder, choice.settings(),
+                                    choice.device, self, deferred=False),
+                     self._succeeded, self._cancelled)
 
     def predict_new(self) -> None:
         """Predict, with the newest finished run, the images that have no landmarks yet
@@ -123,15 +116,8 @@ class TrainingController(QObject):
 
         self._run, self._refit = None, None  # a prediction changes no run's state
         self._panel.reset()
-        task = TrainingTask(work, self)
-        task.report.connect(self._panel.on_progress)
-        task.succeeded.connect(lambda result: self._predicted(run, paths, *result))
-        task.cancelled.connect(self._panel.cancelled)
-        task.failed.connect(self._failed)
-        task.finished.connect(self._finished)
-        self.task = task
-        task.start()
-        self.started.emit()
+        self._launch(TrainingTask(work, self),
+                     lambda result: self._predicted(run, paths, *result), self._panel.cancelled)
 
     def _predicted(self, run: Run, paths: list[Any], table: Any, skipped: list[Any]) -> None:
         task = self.task
@@ -185,10 +171,13 @@ class TrainingController(QObject):
 
         self._run, self._refit = run, (base, len(labelled))
         self._panel.reset()
-        task = TrainingTask(work, self)
+        self._launch(TrainingTask(work, self), self._improved, self._cancelled)
+
+    def _launch(self, task: TrainingTask, succeeded: Any, cancelled: Any) -> None:
+        """Wire ``task`` to the panel and this controller's handlers, then start it."""
         task.report.connect(self._panel.on_progress)
-        task.succeeded.connect(self._improved)
-        task.cancelled.connect(self._cancelled)
+        task.succeeded.connect(succeeded)
+        task.cancelled.connect(cancelled)
         task.failed.connect(self._failed)
         task.finished.connect(self._finished)
         self.task = task

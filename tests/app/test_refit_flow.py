@@ -6,24 +6,22 @@ how many points moved, one undo takes them back; disabled, with the reason, othe
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from gestures import at, drag, show_active
+from gestures import at, drag
+from phantom_projects import annotated_project, open_project
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from cc2d_app import train_dialog
-from cc2d_app.main_window import MainWindow
 from cc2d_app.refit_summary import improved_message, summarize_moves
 from cc2d_app.review import least_confidence
 from cc2d_app.session import ProjectSession
 from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import LandmarkTable
-from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.pipeline import PipelineSettings
-from engine.project import LandmarkSchema, LandmarkSource, ReviewStatus, RunState
+from engine.project import LandmarkSource, ReviewStatus, RunState
 
 pytestmark = pytest.mark.gui
 
@@ -37,25 +35,8 @@ def project(tmp_path, monkeypatch):
     few steps (a refit then fine-tunes the detector for 40 % of them)."""
     monkeypatch.setattr(train_dialog.TrainChoice, "settings", lambda self: PipelineSettings(
         "tiny", ssl={"steps": 6}, tpl={"steps": 6}))
-    _paths, table = write_phantom_dataset(tmp_path / "rays", 5,
-                                          PhantomSpec(n_landmarks=3, width=96, height=120))
-    folder = tmp_path / "proj"
-    s = ProjectSession.create(folder, LandmarkSchema.from_names(["Alpha", "Beta", "Gamma"]))
-    s.add_images_task([tmp_path / "rays"])(lambda d, t: None, threading.Event())
-    s.images_added()
-    first = s.images()[0]
-    s.set_template(first.id)
-    for i, (x, y) in enumerate(table.get(first.name)):
-        s.place(first.id, i, x, y)
-    s.close()
+    folder, table = annotated_project(tmp_path)
     return folder, table
-
-
-def open_project(qtbot, folder) -> MainWindow:
-    window = MainWindow()
-    show_active(qtbot, window)
-    window.open_project(str(folder))
-    return window
 
 
 def show(qtbot, ws, image_id: int) -> None:

@@ -5,12 +5,12 @@ a training that cannot start says why."""
 from __future__ import annotations
 
 import csv
-import threading
 
 import numpy as np
 import pytest
 import torch
-from gestures import at, drag, show_active
+from gestures import at, drag
+from phantom_projects import annotated_project, open_project
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -23,13 +23,11 @@ from PySide6.QtWidgets import (
 
 from cc2d_app import train_dialog
 from cc2d_app.export_dialog import ExportDialog
-from cc2d_app.main_window import MainWindow
-from cc2d_app.session import ProjectSession
 from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.pipeline import PipelineSettings, run_pipeline
-from engine.project import LandmarkSchema, LandmarkSource, ReviewStatus, RunState
+from engine.project import LandmarkSource, ReviewStatus, RunState
 
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -41,25 +39,8 @@ def project(tmp_path, qtbot, monkeypatch):
     steps = {"ssl": 6, "tpl": 6}
     monkeypatch.setattr(train_dialog.TrainChoice, "settings", lambda self: PipelineSettings(
         "tiny", ssl={"steps": steps["ssl"]}, tpl={"steps": steps["tpl"]}))
-    _paths, table = write_phantom_dataset(tmp_path / "rays", 5,
-                                          PhantomSpec(n_landmarks=3, width=96, height=120))
-    folder = tmp_path / "proj"
-    s = ProjectSession.create(folder, LandmarkSchema.from_names(["Alpha", "Beta", "Gamma"]))
-    s.add_images_task([tmp_path / "rays"])(lambda d, t: None, threading.Event())
-    s.images_added()
-    first = s.images()[0]
-    s.set_template(first.id)
-    for i, (x, y) in enumerate(table.get(first.name)):
-        s.place(first.id, i, x, y)
-    s.close()
+    folder, _truth = annotated_project(tmp_path)
     return folder, steps
-
-
-def open_project(qtbot, folder) -> MainWindow:
-    window = MainWindow()
-    show_active(qtbot, window)
-    window.open_project(str(folder))
-    return window
 
 
 def visible_box() -> QMessageBox | None:
