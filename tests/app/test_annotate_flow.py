@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import new_project
 import numpy as np
 import pytest
 from gestures import at, click, drag, show_active, wheel
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QRadioButton
+from PySide6.QtWidgets import QListWidget, QPushButton
 
 from cc2d_app.main_window import MainWindow
-from cc2d_app.new_project_dialog import NewProjectDialog
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.project import Project
 
@@ -43,22 +43,7 @@ def button(parent, starts: str) -> QPushButton:
 
 
 def create_project(qtbot, window: MainWindow, images: Path) -> None:
-    qtbot.mouseClick(window.start.findChild(QPushButton, "newProjectButton"), LEFT)
-    dialog = window.findChild(NewProjectDialog)
-    qtbot.waitExposed(dialog)
-    field = dialog.findChild(QLineEdit, "imagesFolder")
-    qtbot.mouseClick(field, LEFT)
-    qtbot.keyClicks(field, str(images))
-    custom = next(r for r in dialog.findChildren(QRadioButton) if r.text() == "Custom list")
-    qtbot.mouseClick(custom, LEFT, pos=QPoint(8, custom.height() // 2))
-    editor = dialog.findChild(QPlainTextEdit, "customLandmarks")
-    qtbot.mouseClick(editor.viewport(), LEFT)
-    for line in NAMES:
-        qtbot.keyClicks(editor, line)
-        qtbot.keyClick(editor, Qt.Key.Key_Return)
-    create = button(dialog, "Create project")
-    qtbot.waitUntil(create.isEnabled)
-    qtbot.mouseClick(create, LEFT)
+    new_project.create_project(qtbot, window, images, NAMES)
     qtbot.waitUntil(lambda: window.session is not None
                     and len(window.session.images()) == 3 and window.progress.isHidden(),
                     timeout=20000)

@@ -11,12 +11,11 @@ import cv2
 import numpy as np
 import pytest
 from gestures import show_active
-from PySide6.QtCore import QPoint, Qt
+from new_project import create_project
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton, QRadioButton
 
 from cc2d_app.main_window import MainWindow
-from cc2d_app.new_project_dialog import NewProjectDialog
 from cc2d_app.session import ProjectSession
 from engine.project import LandmarkSchema
 
@@ -46,31 +45,10 @@ def write_folder(folder: Path, seed: int = 7) -> Path:
     return folder
 
 
-def create_project(qtbot, window: MainWindow, images: Path) -> None:
-    """The New project dialog, as a user fills it in."""
-    qtbot.mouseClick(window.start.findChild(QPushButton, "newProjectButton"), LEFT)
-    dialog = window.findChild(NewProjectDialog)
-    qtbot.waitExposed(dialog)
-    field = dialog.findChild(QLineEdit, "imagesFolder")
-    qtbot.mouseClick(field, LEFT)
-    qtbot.keyClicks(field, str(images))
-    custom = next(r for r in dialog.findChildren(QRadioButton) if r.text() == "Custom list")
-    qtbot.mouseClick(custom, LEFT, pos=QPoint(8, custom.height() // 2))
-    editor = dialog.findChild(QPlainTextEdit, "customLandmarks")
-    qtbot.mouseClick(editor.viewport(), LEFT)
-    for line in ("A, Alpha", "B, Beta"):
-        qtbot.keyClicks(editor, line)
-        qtbot.keyClick(editor, Qt.Key.Key_Return)
-    create = next(b for b in dialog.findChildren(QPushButton)
-                  if b.text().strip().startswith("Create project"))
-    qtbot.waitUntil(create.isEnabled)
-    qtbot.mouseClick(create, LEFT)
-
-
 def test_new_project_proposes_the_most_representative_image(qtbot, tmp_path):
     window = MainWindow()
     show_active(qtbot, window)
-    create_project(qtbot, window, write_folder(tmp_path / "rays"))
+    create_project(qtbot, window, write_folder(tmp_path / "rays"), ("A, Alpha", "B, Beta"))
     qtbot.waitUntil(lambda: window.session is not None and window.progress.isHidden()
                     and window.session.template_id() is not None, timeout=20000)
     session, workspace = window.session, window.workspace
