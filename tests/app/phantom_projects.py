@@ -6,13 +6,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from gestures import show_active
+from gestures import at, drag, show_active
+from PySide6.QtCore import Qt
 
 from cc2d_app.main_window import MainWindow
 from cc2d_app.session import ProjectSession
+from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import LandmarkTable
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.project import LandmarkSchema
+from engine.project import Landmark, LandmarkSchema
 
 
 def annotated_project(tmp_path: Path) -> tuple[Path, LandmarkTable]:
@@ -36,3 +38,25 @@ def open_project(qtbot, folder: Path) -> MainWindow:
     show_active(qtbot, window)
     window.open_project(str(folder))
     return window
+
+
+def start_training(qtbot, window: MainWindow) -> None:
+    """Train on this template ▸ Start, as clicked; the window is active again after."""
+    qtbot.mouseClick(window.workspace.landmarks.train, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(TrainDialog)
+    qtbot.waitExposed(dialog)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    window.activateWindow()  # the dialog had it; shortcuts need the active window
+
+
+def drag_first_point_inward(window: MainWindow, image_id: int) -> Landmark:
+    """Drag the first landmark of the shown image 8, 6 px towards the image's centre (a tiny
+    run's points may sit on the border, where a drag outwards is clamped back onto them);
+    returns the point as it was."""
+    session, canvas = window.session, window.workspace.canvas
+    rec = session.image(image_id)
+    before = session.landmarks(image_id)[0]
+    dx = 8 if before.x < rec.width / 2 else -8
+    dy = 6 if before.y < rec.height / 2 else -6
+    drag(canvas, at(canvas, before.x, before.y), at(canvas, before.x + dx, before.y + dy))
+    return before

@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from gestures import at, drag
-from phantom_projects import annotated_project, open_project
+from phantom_projects import (
+    annotated_project,
+    drag_first_point_inward,
+    open_project,
+    start_training,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
@@ -18,7 +22,6 @@ from cc2d_app import train_dialog
 from cc2d_app.refit_summary import improved_message, summarize_moves
 from cc2d_app.review import least_confidence
 from cc2d_app.session import ProjectSession
-from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import LandmarkTable
 from engine.pipeline import PipelineSettings
 from engine.project import LandmarkSource, ReviewStatus, RunState
@@ -55,11 +58,7 @@ def test_improve_with_my_corrections(qtbot, project):
     folder, _truth = project
     window = open_project(qtbot, folder)
     ws, session = window.workspace, window.session
-    qtbot.mouseClick(ws.landmarks.train, LEFT)
-    dialog = window.findChild(TrainDialog)
-    qtbot.waitExposed(dialog)
-    qtbot.mouseClick(dialog.start_button, LEFT)
-    window.activateWindow()  # the dialog had it; shortcuts need the active window
+    start_training(qtbot, window)
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.waitUntil(lambda: not ws.training.busy, timeout=60000)
     base = session.finished_run()
@@ -75,12 +74,7 @@ def test_improve_with_my_corrections(qtbot, project):
     assert "mark it reviewed" in ws.landmarks.improve_hint.text()
 
     # Correct one point by a drag, then Enter: reviewed.
-    rec = session.image(target)
-    predicted = session.landmarks(target)[0]
-    dx = 8 if predicted.x < rec.width / 2 else -8
-    dy = 6 if predicted.y < rec.height / 2 else -6
-    drag(ws.canvas, at(ws.canvas, predicted.x, predicted.y),
-         at(ws.canvas, predicted.x + dx, predicted.y + dy))
+    drag_first_point_inward(window, target)
     assert session.landmarks(target)[0].source == LandmarkSource.CORRECTED
     QTest.keyClick(ws.canvas, Qt.Key.Key_Return)
     assert session.image(target).status == ReviewStatus.REVIEWED
@@ -105,7 +99,8 @@ def test_improve_with_my_corrections(qtbot, project):
     assert run.state == RunState.FINISHED and run.metrics["n_labelled"] == 1
     record = json.loads((run.folder / "run.json").read_text(encoding="utf-8"))
     assert record["refit_of"] == str(base.folder.resolve())
-    assert [x["image"] for x in record["labelled"]] == [str(rec.path.resolve())]
+    assert [x["image"] for x in record["labelled"]] == [
+        str(session.image(target).path.resolve())]
 
     # The reviewed image is untouched; every unreviewed one got the new predictions.
     assert session.landmarks(target) == reviewed
@@ -169,11 +164,7 @@ def test_a_cancelled_improvement_resumes_when_the_project_is_opened_again(qtbot,
     folder, _truth = project
     window = open_project(qtbot, folder)
     ws, session = window.workspace, window.session
-    qtbot.mouseClick(ws.landmarks.train, LEFT)
-    dialog = window.findChild(TrainDialog)
-    qtbot.waitExposed(dialog)
-    qtbot.mouseClick(dialog.start_button, LEFT)
-    window.activateWindow()
+    start_training(qtbot, window)
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.waitUntil(lambda: not ws.training.busy, timeout=60000)
     target = session.review_queue()[0]

@@ -9,8 +9,11 @@ import csv
 import numpy as np
 import pytest
 import torch
-from gestures import at, drag
-from phantom_projects import annotated_project, open_project
+from phantom_projects import (
+    annotated_project,
+    drag_first_point_inward,
+    open_project,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -80,13 +83,7 @@ def test_train_review_export(qtbot, project, tmp_path):
     ws.show_image(target)
     rec = session.image(target)
     qtbot.waitUntil(lambda: ws.canvas.image_size() == (rec.width, rec.height))
-    predicted = session.landmarks(target)[0]
-    # Towards the centre: a tiny run's points may sit on the border, where a drag outwards
-    # is clamped back onto them.
-    dx = 8 if predicted.x < rec.width / 2 else -8
-    dy = 6 if predicted.y < rec.height / 2 else -6
-    drag(ws.canvas, at(ws.canvas, predicted.x, predicted.y),
-         at(ws.canvas, predicted.x + dx, predicted.y + dy))
+    predicted = drag_first_point_inward(window, target)
     assert session.landmarks(target)[0].source == LandmarkSource.CORRECTED
     qtbot.mouseClick(ws.landmarks.restore, LEFT)
     assert session.landmarks(target)[0] == predicted
