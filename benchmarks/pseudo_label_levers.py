@@ -35,12 +35,13 @@ from engine.bench.fewshot import labelled_order  # noqa: E402
 from engine.bench.isbi import split_images, template_named  # noqa: E402
 from engine.bench.provenance import provenance  # noqa: E402
 from engine.data.landmarks import LandmarkTable, read_landmark_csv  # noqa: E402
+from engine.data.template import Template  # noqa: E402
 from engine.data.working_set import build_working_set  # noqa: E402
 from engine.device import pick_device  # noqa: E402
 from engine.metrics import evaluate  # noqa: E402
 from engine.run_folder import RunFolder  # noqa: E402
 from engine.ssl.config import SSLConfig  # noqa: E402
-from engine.ssl.predict import Template, predict_ssl  # noqa: E402
+from engine.ssl.predict import predict_ssl  # noqa: E402
 from engine.ssl.train import load_reference_net  # noqa: E402
 
 SPACING_MM = 0.2

@@ -35,12 +35,13 @@ from engine.bench.isbi import split_images  # noqa: E402
 from engine.bench.provenance import provenance  # noqa: E402
 from engine.cli.common import check_output_file, count  # noqa: E402
 from engine.data.landmarks import LandmarkTable, read_landmark_csv  # noqa: E402
+from engine.data.template import Template  # noqa: E402
 from engine.data.working_set import WorkingSet, build_working_set  # noqa: E402
 from engine.device import pick_device  # noqa: E402
 from engine.errors import CC2DError  # noqa: E402
 from engine.metrics import evaluate  # noqa: E402
 from engine.run_folder import RunFolder  # noqa: E402
-from engine.ssl.predict import Template, predict_ssl  # noqa: E402
+from engine.ssl.predict import predict_ssl  # noqa: E402
 from engine.ssl.train import load_reference_net  # noqa: E402
 from engine.suggest import (  # noqa: E402
     BLUR_SIGMA,

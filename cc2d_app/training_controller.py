@@ -308,6 +308,6 @@ def _recorded_labelled(run: Run) -> list[dict[str, Any]] | None:
 def _template(recorded: dict[str, Any], names: tuple[str, ...]) -> Any:
     import numpy as np
 
-    from engine.ssl.predict import Template
+    from engine.data.template import Template
 
     return Template(Path(recorded["image"]), names, np.asarray(recorded["points"], float))

@@ -29,8 +29,8 @@ from engine.errors import CancelledError
 from engine.progress import Progress
 
 if TYPE_CHECKING:
+    from engine.data.template import Template
     from engine.pipeline import PipelineSettings
-    from engine.ssl.predict import Template
 
 
 def warm_up() -> str | None:

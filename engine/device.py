@@ -3,26 +3,60 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 import torch
 
 from engine.errors import DeviceError
 
+SUPPORTED = ("cpu", "cuda", "mps")
+
 
 def pick_device(name: str | None = None) -> torch.device:
-    """``name`` ("cuda", "cpu", "cuda:1") or CUDA when present, else CPU."""
+    """``name`` ("cuda", "cpu", "cuda:1", "mps"), else CUDA when present, then Apple's MPS,
+    then the CPU (its threads capped by :func:`use_threads`)."""
     if name:
         try:
             dev = torch.device(name)
-        except RuntimeError:
-            raise DeviceError(f"unknown device '{name}'; use cpu, cuda or cuda:N") from None
-        return require_device(dev)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        except (RuntimeError, ValueError):
+            raise DeviceError(f"unknown device '{name}'; use cpu, cuda, cuda:N or mps") from None
+        return use_threads(require_device(dev))
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return use_threads(torch.device("cpu"))
+
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def use_threads(device: torch.device) -> torch.device:
+    """On the CPU, at most one torch thread per core this process may use: torch counts
+    the machine's cores, which oversubscribes a container or affinity mask limited to
+    fewer (a lower count someone chose is kept)."""
+    if device.type == "cpu":
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:   # not Linux
+            cores = os.cpu_count() or 1
+        if torch.get_num_threads() > cores:
+            torch.set_num_threads(max(1, cores))
+    return device
 
 
 def require_device(device: torch.device) -> torch.device:
-    """``device``, or a DeviceError when it is a GPU this machine does not have."""
+    """``device``, or a DeviceError when it is a kind the engine does not run on or a GPU
+    this machine does not have."""
+    if device.type not in SUPPORTED:
+        raise DeviceError(f"the engine does not run on '{device.type}' devices; use cpu, "
+                          "cuda or mps")
+    if device.type == "mps" and not _mps_available():
+        raise DeviceError("Apple's MPS was asked for, but this PyTorch or machine has none; "
+                          "use the CPU (--device cpu)")
     if device.type == "cuda" and not torch.cuda.is_available():
         why = ("this PyTorch is built without CUDA" if torch.version.cuda is None
                else "no CUDA GPU or driver is available")
@@ -69,7 +103,7 @@ def memory_format(device: torch.device) -> torch.memory_format:
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return "cpu"
+    return "mps (Apple GPU)" if device.type == "mps" else "cpu"
 
 
 def reset_peak_memory(device: torch.device) -> None:

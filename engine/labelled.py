@@ -10,9 +10,9 @@ import numpy as np
 
 from engine.data.header import read_image_size
 from engine.data.image_keys import match_images
-from engine.data.landmarks import LandmarkTable, points_outside
+from engine.data.landmarks import STAGE_COLUMN, LandmarkTable, points_outside
+from engine.data.template import Template
 from engine.errors import LandmarkFileError
-from engine.ssl.predict import Template
 
 
 def labelled_from_table(table: LandmarkTable, images: Sequence[Path],
@@ -49,3 +49,33 @@ def labelled_from_table(table: LandmarkTable, images: Sequence[Path],
             continue
         labelled.append(Template(path, template.names, np.asarray(points, float).copy()))
     return labelled, unused
+
+
+def check_labelled(truths: Sequence[Template]) -> None:
+    """Labelled images share the template's landmarks and are not given twice."""
+    seen: set[Path] = set()
+    for t in truths:
+        if t.names != truths[0].names:
+            raise LandmarkFileError(
+                f"labelled image {t.image.name} has landmarks {', '.join(t.names[:3])}… but "
+                f"the template has {', '.join(truths[0].names[:3])}…; use one schema")
+        if t.image.resolve() in seen:
+            raise LandmarkFileError(f"{t.image} is given twice as a labelled image")
+        seen.add(t.image.resolve())
+
+
+def template_key(paths: Sequence[Path], keys: Sequence[str], template: Path) -> str | None:
+    """The key of the template among ``paths`` (the same file, not just the same name)."""
+    wanted = Path(template).resolve()
+    return next((k for p, k in zip(paths, keys) if Path(p).resolve() == wanted), None)
+
+
+def set_template_row(table: LandmarkTable, key: str, points: np.ndarray) -> None:
+    """Give the template's row ``key`` (if ``table`` has it) its labels, full confidence and
+    ``stage`` "template"."""
+    if key not in table.points:
+        return
+    table.points[key] = np.asarray(points, dtype=np.float64).copy()
+    for column in table.values.values():
+        column[key] = np.ones(len(points))
+    table.text.setdefault(STAGE_COLUMN, {})[key] = ["template"] * len(points)

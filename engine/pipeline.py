@@ -9,7 +9,6 @@ same settings skips finished stages and resumes the interrupted one from its che
 
 from __future__ import annotations
 
-import platform
 import threading
 import time
 from collections.abc import Sequence
@@ -23,29 +22,34 @@ import torch
 from engine.data.grid import to_grid
 from engine.data.image_keys import image_keys
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
+from engine.data.template import Template
 from engine.data.working_set import WorkingSet, build_working_set
 from engine.device import (
-    device_name,
     out_of_memory_as_error,
     peak_memory_mb,
     require_device,
     reset_peak_memory,
 )
-from engine.errors import ImageReadError, LandmarkFileError
+from engine.environment import environment
+from engine.errors import ImageReadError
+from engine.instant.config import InstantConfig
+from engine.instant.run import run_instant
+from engine.labelled import check_labelled, set_template_row, template_key
 from engine.progress import ProgressCallback
 from engine.pseudo_labels import trusted
 from engine.refine import config as refine_config
 from engine.refine.train import train_refine
 from engine.run_folder import RunFolder
-from engine.run_predict import predict_coarse, refine, set_template_row, template_key
+from engine.run_predict import predict_coarse, refine
 from engine.ssl import config as ssl_config
-from engine.ssl.predict import Template, predict_ssl
+from engine.ssl.predict import predict_ssl
 from engine.ssl.run_files import save_template
 from engine.ssl.train import load_reference_net, train_ssl
 from engine.tpl import config as tpl_config
 from engine.tpl.train import train_tpl
 
-PROFILES = ("full", "quick", "tiny")
+PROFILE_INSTANT = "instant"   # training-free: pretrained features matched (engine.instant)
+PROFILES = ("instant", "full", "quick", "tiny")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class PipelineSettings:
     ssl: dict[str, Any] | None = None
     tpl: dict[str, Any] | None = None
     refine: dict[str, Any] | None = None
+    instant: dict[str, Any] | None = None   # InstantConfig fields (the instant profile)
 
     def configs(self) -> tuple[ssl_config.SSLConfig, tpl_config.TPLConfig,
                                refine_config.RefineConfig]:
@@ -82,16 +87,6 @@ class _Record:
         self.folder.write_record(self.data)
 
 
-def environment(device: torch.device) -> dict[str, Any]:
-    import cv2
-    import torchvision
-
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "torchvision": torchvision.__version__, "numpy": np.__version__,
-            "opencv": cv2.__version__, "device": device_name(device),
-            "platform": platform.platform()}
-
-
 def _grid_labels(table: LandmarkTable, data: WorkingSet) -> torch.Tensor:
     """(I, N, 2) working-grid coordinates of ``table`` for each image of ``data`` (NaN = none)."""
     size = data.pixels.shape[-1]
@@ -116,6 +111,8 @@ def run_pipeline(
 ) -> dict[str, Any]:
     """Run (or resume) the full method; returns the content of ``run.json``.
 
+    The instant profile runs no training (:mod:`engine.instant.run`).
+
     ``labelled``: more images with true labels (e.g. corrected ones) besides the template.
     Pseudo-labels match all of them together and TPL trains on their labels as on the
     template's (``template_weight`` of each batch); their rows in the outputs keep their
@@ -128,6 +125,9 @@ def run_pipeline(
     for an absent GPU is a DeviceError.
     """
     require_device(device)
+    if settings.profile == PROFILE_INSTANT:
+        return run_instant(images, template, run_dir, InstantConfig(**(settings.instant or {})),
+                           device, labelled=labelled, progress=progress, cancel=cancel)
     with out_of_memory_as_error(device, "the pipeline"):
         return _run(images, template, list(labelled), RunFolder(run_dir), settings, device,
                     progress, cancel)
@@ -237,19 +237,6 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
         record.finish("predict", seconds=time.perf_counter() - t0, images=len(paths),
                       peak_memory_mb=peak_memory_mb(device))
     return record.data
-
-
-def check_labelled(truths: Sequence[Template]) -> None:
-    """Labelled images share the template's landmarks and are not given twice."""
-    seen: set[Path] = set()
-    for t in truths:
-        if t.names != truths[0].names:
-            raise LandmarkFileError(
-                f"labelled image {t.image.name} has landmarks {', '.join(t.names[:3])}… but "
-                f"the template has {', '.join(truths[0].names[:3])}…; use one schema")
-        if t.image.resolve() in seen:
-            raise LandmarkFileError(f"{t.image} is given twice as a labelled image")
-        seen.add(t.image.resolve())
 
 
 def _set_true_rows(table: LandmarkTable, truths: Sequence[Template],

@@ -16,11 +16,13 @@ from typing import Any
 
 import torch
 
+from engine.data.template import Template
 from engine.errors import CheckpointError, LandmarkFileError
+from engine.instant.config import InstantConfig
+from engine.instant.run import features_dir_of, is_instant, run_instant
 from engine.pipeline import PipelineSettings, run_pipeline
 from engine.progress import ProgressCallback
 from engine.run_folder import RunFolder
-from engine.ssl.predict import Template
 from engine.ssl.run_files import load_template
 from engine.training import CHECKPOINT
 
@@ -64,16 +66,25 @@ def refit(previous: Path, out: Path, labelled: Sequence[Template], device: torch
         raise LandmarkFileError("a refit needs at least one labelled image besides the "
                                 "template")
     template = load_template(prev.root)
-    settings = refit_settings(record, prev)
     new = RunFolder(out)
     if Path(out).resolve() == prev.root.resolve():
         raise CheckpointError("the refit goes to a new run folder; choose another --out")
+    paths = images if images is not None else [Path(p) for p in record["image_keys"].values()]
+    if is_instant(record):   # nothing to fine-tune: match again, sharing the features
+        try:
+            config = InstantConfig(**record["instant_config"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"{prev.run_json} is not a usable instant run ({exc})") \
+                from None
+        return run_instant(paths, template, new.root, config, device, labelled=labelled,
+                           features_dir=features_dir_of(prev), progress=progress,
+                           cancel=cancel)
+    settings = refit_settings(record, prev)
     if not new.run_json.exists():
         reused = ("ssl_train", "refine_train") if "refine_train" in record["stages"] \
             else ("ssl_train",)
         first_lr = record.get("tpl_base_lr", record.get("tpl_config", {}).get("lr"))
         new.seed_from(prev, reused, refit_of=str(prev.root.resolve()),
                       tpl_base_steps=base_steps(record), tpl_base_lr=first_lr)
-    paths = images if images is not None else [Path(p) for p in record["image_keys"].values()]
     return run_pipeline(paths, template, new.root, settings, device, labelled=labelled,
                         progress=progress, cancel=cancel)

@@ -117,7 +117,7 @@ class RunFolder:
         done = [s for s in STAGES if s in record["stages"]]
         if not done:
             return
-        wanted = _plain(wanted)
+        wanted = as_json(wanted)
         # Until pseudo-labels are made, the fields only they use may change (SSL reused).
         loose = () if "pseudo_labels" in done else _PSEUDO_LABEL_FIELDS
         differ = [key for key in FIXED_KEYS if key in record
@@ -130,7 +130,7 @@ class RunFolder:
                 "to resume, or choose another run folder to start afresh")
 
 
-def _plain(value: Any) -> Any:
+def as_json(value: Any) -> Any:
     """``value`` as it reads back from JSON (tuples become lists, paths strings)."""
     return json.loads(json.dumps(value, default=str))
 

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from engine.data.image_keys import image_keys
@@ -19,6 +18,8 @@ from engine.data.landmarks import STAGE_COLUMN, LandmarkTable
 from engine.data.working_set import WorkingSet, build_working_set
 from engine.device import out_of_memory_as_error, require_device
 from engine.errors import CheckpointError
+from engine.instant.run import is_instant, predict_with_run
+from engine.labelled import set_template_row, template_key
 from engine.progress import ProgressCallback
 from engine.refine.predict import refine_table
 from engine.refine.train import load_refine_net
@@ -97,6 +98,9 @@ def predict_images(run_dir: Path, paths: Sequence[Path], device: torch.device, *
     """
     require_device(device)
     folder = RunFolder(run_dir)
+    if is_instant(folder.read_record()):
+        return predict_with_run(folder.root, paths, device, skipped=skipped, progress=progress,
+                                cancel=cancel)
     if "tpl_train" not in folder.finished_stages():
         raise CheckpointError(
             f"{folder.root} holds no finished cc2d run (its TPL stage is not done); "
@@ -113,20 +117,3 @@ def predict_images(run_dir: Path, paths: Sequence[Path], device: torch.device, *
     if t_key is not None:
         set_template_row(table, t_key, template.points)
     return table
-
-
-def template_key(paths: Sequence[Path], keys: Sequence[str], template: Path) -> str | None:
-    """The key of the template among ``paths`` (the same file, not just the same name)."""
-    wanted = Path(template).resolve()
-    return next((k for p, k in zip(paths, keys) if Path(p).resolve() == wanted), None)
-
-
-def set_template_row(table: LandmarkTable, key: str, points: np.ndarray) -> None:
-    """Give the template's row ``key`` (if ``table`` has it) its labels, full confidence and
-    ``stage`` "template"."""
-    if key not in table.points:
-        return
-    table.points[key] = np.asarray(points, dtype=np.float64).copy()
-    for column in table.values.values():
-        column[key] = np.ones(len(points))
-    table.text.setdefault(STAGE_COLUMN, {})[key] = ["template"] * len(points)

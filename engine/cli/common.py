@@ -16,9 +16,9 @@ from pathlib import Path
 from engine.data.header import read_image_size
 from engine.data.images import list_images
 from engine.data.landmarks import points_outside, read_landmark_csv
+from engine.data.template import Template
 from engine.errors import CC2DError, ImageReadError, LandmarkFileError
 from engine.progress import Progress
-from engine.ssl.predict import Template
 
 
 def print_progress(p: Progress) -> None:

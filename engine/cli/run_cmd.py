@@ -23,7 +23,7 @@ from engine.data.images import list_images
 from engine.data.landmarks import write_landmark_csv
 from engine.device import pick_device
 from engine.errors import CC2DError
-from engine.pipeline import PROFILES, PipelineSettings, run_pipeline
+from engine.pipeline import PROFILE_INSTANT, PROFILES, PipelineSettings, run_pipeline
 from engine.run_folder import RunFolder
 from engine.run_predict import predict_images
 
@@ -51,7 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Profile and per-stage overrides, shared by ``run`` and ``bench-isbi``."""
-    parser.add_argument("--profile", choices=PROFILES, default="full")
+    parser.add_argument("--profile", choices=PROFILES, default="full",
+                        help="instant: no training, pretrained features matched (about a "
+                             "minute on a CPU for 300 images); full: the paper's networks "
+                             "(a GPU); quick: smaller networks; tiny: tests")
     for stage in ("ssl", "tpl", "refine"):
         skippable = stage == "refine"  # 0 refinement steps = no refinement
         parser.add_argument(f"--{stage}-steps", type=count(0 if skippable else 1), default=None,
@@ -72,6 +75,13 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
     """Pipeline settings from the arguments :func:`add_training_arguments` defined."""
+    if args.profile == PROFILE_INSTANT:
+        given = [f"--{name.replace('_', '-')}" for name in _TRAINING_OPTIONS
+                 if getattr(args, name) not in (None, False)]
+        if given:
+            raise CC2DError(f"{', '.join(given)}: the instant profile trains nothing; leave "
+                            "them out or choose a training profile")
+        return PipelineSettings(PROFILE_INSTANT)
     stages = {}
     for stage in ("ssl", "tpl", "refine"):
         values = {"steps": getattr(args, f"{stage}_steps"),
@@ -87,6 +97,11 @@ def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
     if args.no_refine:
         stages["refine"].update(steps=0, time_budget_s=0.0)
     return PipelineSettings(args.profile, stages["ssl"], stages["tpl"], stages["refine"])
+
+
+_TRAINING_OPTIONS = ("ssl_steps", "ssl_time", "tpl_steps", "tpl_time", "refine_steps",
+                     "refine_time", "no_refine", "backbone_weights", "cycle_candidates",
+                     "pseudo_keep")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -16,12 +16,12 @@ import numpy as np
 
 from engine.data.image_keys import match_images
 from engine.data.landmarks import LandmarkTable, points_outside
+from engine.data.template import Template
 from engine.errors import LandmarkFileError, ProjectError
 from engine.project.model import EditEntry, Landmark, LandmarkSource, ReviewStatus
 from engine.project.sources import table_landmarks
 from engine.project.store import Project
 from engine.run_folder import RunFolder
-from engine.ssl.predict import Template
 
 log = logging.getLogger(__name__)
 

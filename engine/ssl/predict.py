@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,35 +14,14 @@ from engine.data.grid import to_grid
 from engine.data.header import read_image_size
 from engine.data.images import load_image
 from engine.data.landmarks import LandmarkTable
+from engine.data.template import Template
 from engine.data.working_set import WorkingSet, resize_to_grid
 from engine.device import autocast, memory_format
-from engine.errors import LandmarkFileError
 from engine.models.feature_net import STRIDES, FeatureNet
 from engine.progress import ProgressCallback
 from engine.ssl.cycle import cycle_locate
 from engine.ssl.matching import cascade_locate
 from engine.ssl.similarity import sample_vectors
-
-
-@dataclass(frozen=True)
-class Template:
-    """The one annotated image: its path, the landmark names and (N, 2) x, y in its pixels."""
-
-    image: Path
-    names: tuple[str, ...]
-    points: np.ndarray
-
-    @classmethod
-    def from_table(cls, image: Path, table: LandmarkTable) -> Template:
-        """The template's row of ``table``; every landmark must be present."""
-        points = table.get(str(image))
-        missing = [table.names[i] for i in np.flatnonzero(~np.isfinite(points).all(axis=1))]
-        if missing:
-            raise LandmarkFileError(
-                f"the template {Path(image).name} lacks landmark(s) {', '.join(missing)}; "
-                f"a template needs all {table.n_landmarks}"
-            )
-        return cls(Path(image), table.names, points.copy())
 
 
 @torch.no_grad()

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from engine.atomic import atomic_write_text
+from engine.data.template import Template
 from engine.errors import CheckpointError
 from engine.run_folder import RunFolder
-from engine.ssl.predict import Template
 
 
 def save_template(run_dir: Path, template: Template) -> None:

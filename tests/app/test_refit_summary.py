@@ -68,7 +68,7 @@ def test_availability_says_why_not():
 
 
 def test_labelled_record_matches_run_json(tmp_path):
-    from engine.ssl.predict import Template
+    from engine.data.template import Template
 
     t = Template(tmp_path / "a.png", ("A", "B"), np.array([[1.5, 2.0], [3.0, 4.25]]))
     assert labelled_record([t]) == [{"image": str((tmp_path / "a.png").resolve()),

@@ -14,9 +14,9 @@ from cc2d_app.workers import Task
 from engine.data.images import list_images
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.data.template import Template
 from engine.errors import CC2DError
 from engine.pipeline import PipelineSettings
-from engine.ssl.predict import Template
 
 RUN_TIMEOUT_MS = 90_000
 PREDICTIONS, RUN_JSON = "predictions.csv", "run.json"

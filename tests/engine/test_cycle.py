@@ -56,9 +56,10 @@ def test_predict_ssl_with_candidates_adds_the_cycle_distance(tmp_path):
     import numpy as np
 
     from engine.data.phantom import PhantomSpec, write_phantom_dataset
+    from engine.data.template import Template
     from engine.data.working_set import build_working_set
     from engine.models.feature_net import FeatureNet
-    from engine.ssl.predict import Template, predict_ssl
+    from engine.ssl.predict import predict_ssl
 
     paths, truth = write_phantom_dataset(tmp_path, 3, PhantomSpec(n_landmarks=4), seed=3)
     cpu = torch.device("cpu")
@@ -81,9 +82,10 @@ def test_medoid_fusion_keeps_the_match_the_others_agree_with(tmp_path):
     import pytest
 
     from engine.data.phantom import PhantomSpec, write_phantom_dataset
+    from engine.data.template import Template
     from engine.data.working_set import build_working_set
     from engine.models.feature_net import FeatureNet
-    from engine.ssl.predict import Template, predict_ssl
+    from engine.ssl.predict import predict_ssl
 
     paths, truth = write_phantom_dataset(tmp_path, 4, PhantomSpec(n_landmarks=4), seed=4)
     cpu = torch.device("cpu")

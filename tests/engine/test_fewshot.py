@@ -9,9 +9,9 @@ import pytest
 from engine.cli.main import main
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.data.template import Template
 from engine.labelled import labelled_from_table
 from engine.run_folder import RunFolder
-from engine.ssl.predict import Template
 
 TEMPLATE = "phantom_000.png"
 CORRECTED = ("phantom_003.png", "phantom_005.png")

@@ -5,9 +5,9 @@ import torch
 
 from engine.bench.ssl_step import bench_ssl
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.data.template import Template
 from engine.pipeline import PipelineSettings, run_pipeline
 from engine.ssl.config import profile_config
-from engine.ssl.predict import Template
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")]

@@ -10,11 +10,11 @@ import torch
 from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.data.template import Template
 from engine.errors import CheckpointError, DeviceError
 from engine.pipeline import PipelineSettings, run_pipeline
 from engine.run_folder import RunFolder
 from engine.run_predict import predict_images
-from engine.ssl.predict import Template
 
 CPU = torch.device("cpu")
 STEPS = {"steps": 2}

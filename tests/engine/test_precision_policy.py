@@ -16,8 +16,8 @@ import torch
 import engine.device
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.data.template import Template
 from engine.pipeline import PipelineSettings, run_pipeline
-from engine.ssl.predict import Template
 
 
 @contextlib.contextmanager

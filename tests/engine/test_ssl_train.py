@@ -8,11 +8,12 @@ import pytest
 import torch
 
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.data.template import Template
 from engine.data.working_set import build_working_set
 from engine.errors import CancelledError, CheckpointError
 from engine.metrics import evaluate
 from engine.ssl.config import profile_config
-from engine.ssl.predict import Template, predict_ssl
+from engine.ssl.predict import predict_ssl
 from engine.ssl.train import load_reference_net, train_ssl
 
 CPU = torch.device("cpu")

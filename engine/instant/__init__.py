@@ -1,0 +1,1 @@
+"""The instant stage: landmarks from frozen pretrained features, with no training."""
