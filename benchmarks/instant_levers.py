@@ -39,10 +39,12 @@ SETTINGS: dict[str, dict] = {
     "default": {},
     "temperature 0.2": {"temperature": 0.2},
     "temperature 0.05": {"temperature": 0.05},
-    "inlier 0.045": {"inlier_share": 0.045},
-    "inlier 0.02": {"inlier_share": 0.02},
-    "re-search 0.045": {"research_share": 0.045},
-    "re-search 0.1": {"research_share": 0.1},
+    "inlier 0.03 (first default)": {"inlier_share": 0.03},
+    "re-search 0.066 (first default)": {"research_share": 0.066},
+    "first defaults (inlier 0.03 + re-search 0.066)": {"inlier_share": 0.03,
+                                                       "research_share": 0.066},
+    "inlier 0.06": {"inlier_share": 0.06},
+    "re-search 0.03": {"research_share": 0.03},
     "no shape check": {"shape_check": False},
 }
 
@@ -52,7 +54,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--templates", default="125,009,050")
-    parser.add_argument("--settings", default=",".join(SETTINGS))
+    parser.add_argument("--settings", default=",".join(SETTINGS), help="comma-separated names")
     parser.add_argument("--cache", type=Path, default=None, help="feature cache folder")
     parser.add_argument("--spacing", type=float, default=0.2)
     args = parser.parse_args()

@@ -15,8 +15,8 @@ class InstantConfig(JsonConfig):
     long_side: int = 608             # working grid's long side (px), a multiple of 32
     temperature: float = 0.1         # sharpens the per-level cosine maps before their product
     shape_check: bool = True         # robust similarity fit; outliers searched again near it
-    inlier_share: float = 0.03       # a match within this of the fitted shape is an inlier
-    research_share: float = 0.066    # an outlier is searched again within this of the fit
+    inlier_share: float = 0.045      # a match within this of the fitted shape is an inlier
+    research_share: float = 0.045    # an outlier is searched again within this of the fit
     seed: int = 0                    # orders RANSAC's sampled pairs on large schemas
 
     def __post_init__(self) -> None:
