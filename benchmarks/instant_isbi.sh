@@ -34,10 +34,15 @@ START=$(date +%s.%N)
 "$CC2D" run --images "$DATA/images" --template "$DATA/images/125.jpg" --labels "$DATA/landmarks.csv" \
     --labelled "$WORK/one_more.csv" --out "$RUN" --profile instant --device cpu > "$WORK/rematch.log"
 END=$(date +%s.%N)
-python3 - "$RUN/run.json" "$START" "$END" "$OUT/instant_rematch_cpu_$DATE.json" <<'EOF'
+COMMAND="cc2d run --images $DATA/images --template $DATA/images/125.jpg --labels \
+$DATA/landmarks.csv --labelled one_more.csv --out RUN --profile instant --device cpu"
+python3 - "$RUN/run.json" "$START" "$END" "$OUT/instant_rematch_cpu_$DATE.json" \
+    "$(git rev-parse HEAD)" "$COMMAND" <<'EOF'
 import json, sys
 record = json.load(open(sys.argv[1]))
 result = {"what": "one more labelled image (072.jpg) re-matches the 300 cached ISBI images",
+          "device": record["environment"]["device"], "commit": sys.argv[5],
+          "command": sys.argv[6],
           "process_wall_s": float(sys.argv[3]) - float(sys.argv[2]),
           "stages": record["stages"], "n_images": record["n_images"],
           "environment": record["environment"], "instant_config": record["instant_config"]}

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from engine.data.header import read_image_size
-from engine.data.image_keys import match_images
+from engine.data.image_keys import image_keys, match_images
 from engine.data.landmarks import STAGE_COLUMN, LandmarkTable, points_outside
 from engine.data.template import Template
-from engine.errors import LandmarkFileError
+from engine.errors import ImageReadError, LandmarkFileError
 
 
 def labelled_from_table(table: LandmarkTable, images: Sequence[Path],
@@ -79,3 +79,27 @@ def set_template_row(table: LandmarkTable, key: str, points: np.ndarray) -> None
     for column in table.values.values():
         column[key] = np.ones(len(points))
     table.text.setdefault(STAGE_COLUMN, {})[key] = ["template"] * len(points)
+
+
+def with_labelled(images: Sequence[Path], truths: Sequence[Template]
+                  ) -> tuple[list[Path], list[str]]:
+    """``images`` plus every labelled image not among them, and their keys
+    (:func:`engine.data.image_keys.image_keys`); the labelled images are checked first
+    (:func:`check_labelled`)."""
+    check_labelled(truths)
+    paths = [Path(p) for p in images]
+    for t in truths:
+        if template_key(paths, image_keys(paths), t.image) is None:
+            paths.append(t.image)
+    return paths, image_keys(paths)
+
+
+def refuse_unreadable_truths(skipped: Sequence[tuple[Path, str]],
+                             truths: Sequence[Template]) -> None:
+    """An ImageReadError when the template (``truths[0]``) or a labelled image is among
+    the ``skipped`` (path, reason) pairs: a run cannot go on without them."""
+    for path, reason in skipped:
+        for i, t in enumerate(truths):
+            if Path(path).resolve() == t.image.resolve():
+                what = "the template" if i == 0 else f"labelled image {Path(path).name}"
+                raise ImageReadError(f"{what} cannot be read: {reason}")

@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from engine.data.grid import to_grid
-from engine.data.image_keys import image_keys
 from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
 from engine.data.template import Template
 from engine.data.working_set import WorkingSet, build_working_set
@@ -31,10 +30,9 @@ from engine.device import (
     reset_peak_memory,
 )
 from engine.environment import environment
-from engine.errors import ImageReadError
 from engine.instant.config import InstantConfig
 from engine.instant.run import run_instant
-from engine.labelled import check_labelled, set_template_row, template_key
+from engine.labelled import refuse_unreadable_truths, set_template_row, template_key, with_labelled
 from engine.progress import ProgressCallback
 from engine.pseudo_labels import trusted
 from engine.refine import config as refine_config
@@ -138,12 +136,7 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
          progress: ProgressCallback | None, cancel: threading.Event | None) -> dict[str, Any]:
     ssl_cfg, tpl_cfg, refine_cfg = settings.configs()
     truths = [template, *labelled]
-    check_labelled(truths)
-    paths = [Path(p) for p in images]
-    for t in truths:
-        if template_key(paths, image_keys(paths), t.image) is None:
-            paths.append(t.image)
-    keys = image_keys(paths)
+    paths, keys = with_labelled(images, truths)
     # Each labelled image's key, template first; all are among the paths now.
     t_keys = [template_key(paths, keys, t.image) for t in truths]
     record = _Record(folder)
@@ -162,11 +155,7 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
     skipped: list[tuple[Path, str]] = []
     data = build_working_set(paths, ssl_cfg.image_size, device, progress=progress, cancel=cancel,
                              skipped=skipped, keys=keys)
-    for path, reason in skipped:
-        for t in truths:
-            if path.resolve() == t.image.resolve():
-                what = "the template" if t is template else f"labelled image {path.name}"
-                raise ImageReadError(f"{what} cannot be read: {reason}")
+    refuse_unreadable_truths(skipped, truths)
     paths, keys = list(data.paths), list(data.keys)
     if skipped:
         record.data["skipped_images"] = [{"image": str(p), "reason": r} for p, r in skipped]

