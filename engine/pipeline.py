@@ -1,6 +1,9 @@
-"""The whole method in one resumable call: SSL training → pseudo-labels → TPL training →
-coarse predictions → refinement training → final predictions for every image
-(``cc2d run``).
+"""The whole method in one resumable call: pseudo-labels → TPL training → coarse
+predictions → refinement training → final predictions for every image (``cc2d run``).
+
+Pseudo-labels come from the instant stage's pretrained features (profiles ``clinic`` and
+``full``; TPL then has the pretrained encoder too) or from CC2D-SSL trained on the images
+themselves (``paper``, the paper's from-scratch setting, and ``quick``, ``tiny``).
 
 Each stage leaves its output in the run folder (:class:`engine.run_folder.RunFolder`)
 and is recorded as done in ``run.json``; calling again on the same folder with the
@@ -30,8 +33,9 @@ from engine.device import (
     reset_peak_memory,
 )
 from engine.environment import environment
+from engine.instant import config as instant_config
 from engine.instant.config import InstantConfig
-from engine.instant.run import run_instant
+from engine.instant.run import features_folder, match_images, run_instant
 from engine.labelled import refuse_unreadable_truths, set_template_row, template_key, with_labelled
 from engine.progress import ProgressCallback
 from engine.pseudo_labels import trusted
@@ -47,7 +51,9 @@ from engine.tpl import config as tpl_config
 from engine.tpl.train import train_tpl
 
 PROFILE_INSTANT = "instant"   # training-free: pretrained features matched (engine.instant)
-PROFILES = ("instant", "full", "quick", "tiny")
+PROFILES = ("instant", "clinic", "full", "paper", "quick", "tiny")
+# Profiles whose TPL learns from the instant stage's pseudo-labels, not from CC2D-SSL's.
+FROM_INSTANT = ("clinic", "full")
 
 
 @dataclass(frozen=True)
@@ -58,12 +64,16 @@ class PipelineSettings:
     ssl: dict[str, Any] | None = None
     tpl: dict[str, Any] | None = None
     refine: dict[str, Any] | None = None
-    instant: dict[str, Any] | None = None   # InstantConfig fields (the instant profile)
+    instant: dict[str, Any] | None = None   # InstantConfig fields (instant, clinic, full)
 
-    def configs(self) -> tuple[ssl_config.SSLConfig, tpl_config.TPLConfig,
+    def configs(self) -> tuple[ssl_config.SSLConfig | InstantConfig, tpl_config.TPLConfig,
                                refine_config.RefineConfig]:
-        return (ssl_config.profile_config(self.profile, **(self.ssl or {})),
-                tpl_config.profile_config(self.profile, **(self.tpl or {})),
+        """(what makes the pseudo-labels: the SSL or the instant config, TPL's, the
+        refinement's)."""
+        first = (instant_config.profile_config(self.profile, **(self.instant or {}))
+                 if self.profile in FROM_INSTANT
+                 else ssl_config.profile_config(self.profile, **(self.ssl or {})))
+        return (first, tpl_config.profile_config(self.profile, **(self.tpl or {})),
                 refine_config.profile_config(self.profile, **(self.refine or {})))
 
 
@@ -104,12 +114,14 @@ def run_pipeline(
     device: torch.device,
     *,
     labelled: Sequence[Template] = (),
+    features_dir: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) the full method; returns the content of ``run.json``.
 
-    The instant profile runs no training (:mod:`engine.instant.run`).
+    The instant profile runs no training (:mod:`engine.instant.run`). ``features_dir``:
+    where the instant stage caches features (default the run's ``features/``).
 
     ``labelled``: more images with true labels (e.g. corrected ones) besides the template.
     Pseudo-labels match all of them together and TPL trains on their labels as on the
@@ -124,23 +136,29 @@ def run_pipeline(
     """
     require_device(device)
     if settings.profile == PROFILE_INSTANT:
-        return run_instant(images, template, run_dir, InstantConfig(**(settings.instant or {})),
-                           device, labelled=labelled, progress=progress, cancel=cancel)
+        config = instant_config.profile_config(PROFILE_INSTANT, **(settings.instant or {}))
+        return run_instant(images, template, run_dir, config, device, labelled=labelled,
+                           features_dir=features_dir, progress=progress, cancel=cancel)
+    folder = RunFolder(run_dir)
     with out_of_memory_as_error(device, "the pipeline"):
-        return _run(images, template, list(labelled), RunFolder(run_dir), settings, device,
+        return _run(images, template, list(labelled), folder, settings, device,
+                    Path(features_dir) if features_dir else features_folder(folder),
                     progress, cancel)
 
 
 def _run(images: Sequence[Path], template: Template, labelled: list[Template],
          folder: RunFolder, settings: PipelineSettings, device: torch.device,
-         progress: ProgressCallback | None, cancel: threading.Event | None) -> dict[str, Any]:
-    ssl_cfg, tpl_cfg, refine_cfg = settings.configs()
+         features_dir: Path, progress: ProgressCallback | None,
+         cancel: threading.Event | None) -> dict[str, Any]:
+    first_cfg, tpl_cfg, refine_cfg = settings.configs()
+    from_instant = isinstance(first_cfg, InstantConfig)
     truths = [template, *labelled]
     paths, keys = with_labelled(images, truths)
     # Each labelled image's key, template first; all are among the paths now.
     t_keys = [template_key(paths, keys, t.image) for t in truths]
     record = _Record(folder)
-    fixed = {"settings": asdict(settings), "ssl_config": asdict(ssl_cfg),
+    fixed = {"settings": asdict(settings),
+             ("instant_config" if from_instant else "ssl_config"): asdict(first_cfg),
              "tpl_config": asdict(tpl_cfg), "refine_config": asdict(refine_cfg),
              "template": str(template.image.resolve()), "landmarks": list(template.names),
              "template_points": template.points.tolist(),
@@ -148,12 +166,15 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
                           for t in labelled]}
     folder.check_same(record.data, fixed)   # before anything is written
     record.data.update(fixed, environment=environment(device), n_images=len(paths))
+    if from_instant:
+        record.data["features_dir"] = str(features_dir.resolve())
     record.save()
     save_template(folder.root, template)
 
     t0 = time.perf_counter()
     skipped: list[tuple[Path, str]] = []
-    data = build_working_set(paths, ssl_cfg.image_size, device, progress=progress, cancel=cancel,
+    grid = tpl_cfg.image_size if from_instant else first_cfg.image_size
+    data = build_working_set(paths, grid, device, progress=progress, cancel=cancel,
                              skipped=skipped, keys=keys)
     refuse_unreadable_truths(skipped, truths)
     paths, keys = list(data.paths), list(data.keys)
@@ -164,35 +185,21 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
     record.save()
     load_s = time.perf_counter() - t0
 
-    if not record.done("ssl_train"):
-        reset_peak_memory(device)
-        result = train_ssl(data, folder.ssl, ssl_cfg, device, progress=progress, cancel=cancel)
-        record.finish("ssl_train", **asdict(result), load_images_s=load_s)
-
-    if not record.done("pseudo_labels"):
-        t0 = time.perf_counter()
-        net, _ = load_reference_net(folder.ssl, device)
-        # Medoid: on ISBI pseudo-labels 0.2-0.3 mm better than the mean for k = 3, 5, 10
-        # (benchmarks/results/pseudo_label_levers_*.json).
-        pseudo = predict_ssl(net, data, truths, ssl_cfg.window, device,
-                             candidates=ssl_cfg.cycle_candidates, fusion="medoid",
-                             progress=progress, cancel=cancel)
-        del net
-        for t, key in zip(truths, t_keys):
-            pseudo.points[key] = t.points.copy()
-            pseudo.values["confidence"][key] = np.ones(len(template.names))
-        write_landmark_csv(folder.pseudo_labels, pseudo)
-        record.finish("pseudo_labels", seconds=time.perf_counter() - t0,
-                      peak_memory_mb=peak_memory_mb(device))
+    if from_instant:
+        _instant_pseudo_labels(record, paths, keys, truths, first_cfg, features_dir, device,
+                               progress, cancel)
+    else:
+        _ssl_pseudo_labels(record, data, truths, t_keys, first_cfg, load_s, device,
+                           progress, cancel)
     pseudo = read_landmark_csv(folder.pseudo_labels)
 
-    if tpl_cfg.image_size != ssl_cfg.image_size:
+    if data.pixels.shape[-1] != tpl_cfg.image_size:
         data = build_working_set(paths, tpl_cfg.image_size, device, progress=progress,
                                  cancel=cancel, keys=keys)
     if not record.done("tpl_train"):
         reset_peak_memory(device)
         is_template = torch.tensor([k in t_keys for k in data.keys])
-        learned = trusted(pseudo, ssl_cfg.pseudo_keep, t_keys)
+        learned = trusted(pseudo, first_cfg.pseudo_keep, t_keys)
         result = train_tpl(data, _grid_labels(learned, data), is_template, folder.tpl,
                            tpl_cfg, device, progress=progress, cancel=cancel)
         record.finish("tpl_train", **asdict(result))
@@ -226,6 +233,51 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
         record.finish("predict", seconds=time.perf_counter() - t0, images=len(paths),
                       peak_memory_mb=peak_memory_mb(device))
     return record.data
+
+
+def _ssl_pseudo_labels(record: _Record, data: WorkingSet, truths: Sequence[Template],
+                       t_keys: Sequence[str], ssl_cfg: ssl_config.SSLConfig, load_s: float,
+                       device: torch.device, progress: ProgressCallback | None,
+                       cancel: threading.Event | None) -> None:
+    """CC2D-SSL trained on the images, then its matches as pseudo-labels."""
+    folder = record.folder
+    if not record.done("ssl_train"):
+        reset_peak_memory(device)
+        result = train_ssl(data, folder.ssl, ssl_cfg, device, progress=progress, cancel=cancel)
+        record.finish("ssl_train", **asdict(result), load_images_s=load_s)
+    if record.done("pseudo_labels"):
+        return
+    t0 = time.perf_counter()
+    net, _ = load_reference_net(folder.ssl, device)
+    # Medoid: on ISBI pseudo-labels 0.2-0.3 mm better than the mean for k = 3, 5, 10
+    # (benchmarks/results/pseudo_label_levers_*.json).
+    pseudo = predict_ssl(net, data, truths, ssl_cfg.window, device,
+                         candidates=ssl_cfg.cycle_candidates, fusion="medoid",
+                         progress=progress, cancel=cancel)
+    del net
+    for t, key in zip(truths, t_keys):
+        pseudo.points[key] = t.points.copy()
+        pseudo.values["confidence"][key] = np.ones(len(t.names))
+    write_landmark_csv(folder.pseudo_labels, pseudo)
+    record.finish("pseudo_labels", seconds=time.perf_counter() - t0,
+                  peak_memory_mb=peak_memory_mb(device))
+
+
+def _instant_pseudo_labels(record: _Record, paths: Sequence[Path], keys: Sequence[str],
+                           truths: Sequence[Template], config: InstantConfig,
+                           features_dir: Path, device: torch.device,
+                           progress: ProgressCallback | None,
+                           cancel: threading.Event | None) -> None:
+    """The instant stage's matches (pretrained features, no training) as pseudo-labels."""
+    if record.done("pseudo_labels"):
+        return
+    t0 = time.perf_counter()
+    pseudo, _, _, stages = match_images(paths, keys, truths, config, features_dir, device,
+                                        skipped=[], progress=progress, cancel=cancel)
+    write_landmark_csv(record.folder.pseudo_labels, pseudo)
+    record.finish("pseudo_labels", source="instant", seconds=time.perf_counter() - t0,
+                  features_s=stages["features"]["seconds"],
+                  matching_s=stages["predict"]["seconds"])
 
 
 def _set_true_rows(table: LandmarkTable, truths: Sequence[Template],

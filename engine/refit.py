@@ -43,7 +43,8 @@ def refit_settings(record: dict[str, Any], previous: RunFolder) -> PipelineSetti
     tpl = {**(settings.tpl or {}), "init_from": str((previous.tpl / CHECKPOINT).resolve()),
            "steps": max(1, round(base * STEP_FRACTION)), "time_budget_s": 0.0,
            "lr": lr * LR_FACTOR}
-    return PipelineSettings(settings.profile, settings.ssl, tpl, settings.refine)
+    return PipelineSettings(settings.profile, settings.ssl, tpl, settings.refine,
+                            settings.instant)
 
 
 def base_steps(record: dict[str, Any]) -> int:
@@ -81,10 +82,12 @@ def refit(previous: Path, out: Path, labelled: Sequence[Template], device: torch
                            cancel=cancel)
     settings = refit_settings(record, prev)
     if not new.run_json.exists():
-        reused = ("ssl_train", "refine_train") if "refine_train" in record["stages"] \
-            else ("ssl_train",)
+        # The pseudo-labels are matched again with the new labels: SSL's network (where
+        # the run trained one) and the refinement's are reused.
+        reused = tuple(s for s in ("ssl_train", "refine_train") if s in record["stages"])
         first_lr = record.get("tpl_base_lr", record.get("tpl_config", {}).get("lr"))
         new.seed_from(prev, reused, refit_of=str(prev.root.resolve()),
                       tpl_base_steps=base_steps(record), tpl_base_lr=first_lr)
+    shared = features_dir_of(prev) if "features_dir" in record else None
     return run_pipeline(paths, template, new.root, settings, device, labelled=labelled,
-                        progress=progress, cancel=cancel)
+                        features_dir=shared, progress=progress, cancel=cancel)

@@ -22,8 +22,8 @@ STAGES = ("ssl_train", "pseudo_labels", "tpl_train", "tpl_predict", "refine_trai
 # What a finished stage depends on: a rerun must bring the same values.
 # A stage whose network can be reused elsewhere: its sub-folder and its config's key.
 _STAGE_FILES = {"ssl_train": ("ssl", "ssl_config"), "refine_train": ("refine", "refine_config")}
-FIXED_KEYS = ("ssl_config", "tpl_config", "refine_config", "template", "landmarks",
-              "template_points", "labelled")
+FIXED_KEYS = ("ssl_config", "instant_config", "tpl_config", "refine_config", "template",
+              "landmarks", "template_points", "labelled")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,8 @@ def as_json(value: Any) -> Any:
 
 # Config fields added after run records were first written: a record without one was
 # made with this value, so a config holding it is the same config.
-_ADDED_FIELDS = {"init_from": "", "cycle_candidates": 1, "pseudo_keep": 1.0}
+_ADDED_FIELDS = {"init_from": "", "cycle_candidates": 1, "pseudo_keep": 1.0,
+                 "encoder": "vgg19", "frozen_stride": 0}
 
 
 # SSLConfig fields that change the pseudo-labels but not the SSL network.

@@ -27,7 +27,7 @@ from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.config_io import JsonConfig, freeze_run_config
 from engine.device import memory_format, peak_memory_mb, reset_peak_memory
 from engine.errors import CheckpointError, TrainingError
-from engine.models.vgg import load_backbone_weights
+from engine.models.encoders import load_encoder_weights
 from engine.progress import ProgressCallback, ProgressMeter, check_cancel
 
 CHECKPOINT = "checkpoint.pt"
@@ -212,7 +212,7 @@ def start_landmark_run(run_dir: Path, config: Any, n_landmarks: int,
         load_states({"net": net}, start, Path(init_from))
         weights = f"fine-tuned from {init_from}"
     else:
-        weights = load_backbone_weights(net.encoder, config.backbone_weights, config.batch_norm)
+        weights = load_encoder_weights(net.encoder, config.backbone_weights, config.batch_norm)
     return state, net, weights
 
 

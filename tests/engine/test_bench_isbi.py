@@ -112,3 +112,24 @@ def test_bench_fewshot_checks_its_arguments(isbi_like, tmp_path, capsys):
     assert "needs 8 more training images" in capsys.readouterr().err
     assert main([*base, "--k", "one"]) == 2
     assert "whole numbers" in capsys.readouterr().err
+
+
+def test_bench_isbi_scores_the_instant_matches_and_the_clinic_detector(
+        isbi_like, tmp_path, capsys, pretrained_weights):
+    out = tmp_path / "c.json"
+    assert main(["bench-isbi", "--data", str(isbi_like), "--profile", "clinic", "--out",
+                 str(out), "--templates", "phantom_000", "--tpl-steps", "2", "--seed", "1",
+                 "--save-predictions", str(tmp_path), "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert "ours instant [phantom_000.png]" in printed and "per image on its grid" in printed
+    r = json.loads(out.read_text())
+    t = r["templates"][0]
+    assert t["ours instant"]["n_images"] == 3 and t["ours TPL"]["n_images"] == 3
+    assert t["train pseudo-labels (instant)"]["n_images"] == 4
+    assert set(t["stages"]) == {"pseudo_labels", "tpl_train", "tpl_predict", "predict"}
+    assert t["stages"]["tpl_train"]["steps"] == 2 and t["tpl_predict_s_per_image"] > 0
+    assert r["clinic_predictions_csv"].endswith(f"clinic_cpu_{r['date']}.csv")
+    preds = read_landmark_csv(r["instant_predictions_csv"])
+    assert sorted(preds.points) == ["phantom_005.png", "phantom_006.png", "phantom_007.png"]
+    run = json.loads((tmp_path / "c-runs" / "template-phantom_000" / "run.json").read_text())
+    assert run["tpl_config"]["seed"] == 1 and run["instant_config"]["seed"] == 1

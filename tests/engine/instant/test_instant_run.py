@@ -18,17 +18,6 @@ TEMPLATE = "phantom_000.png"
 
 
 @pytest.fixture(scope="module")
-def pretrained_weights():
-    from engine.errors import CheckpointError
-    from engine.models.efficientnet_lite import weights_path
-
-    try:
-        weights_path()
-    except CheckpointError as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
 def phantoms(tmp_path_factory):
     folder = tmp_path_factory.mktemp("instant")
     write_phantom_dataset(folder, 7, PhantomSpec(n_landmarks=6, width=120, height=150), seed=11)
