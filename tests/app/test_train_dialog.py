@@ -9,7 +9,7 @@ from cc2d_app.train_dialog import TrainChoice, TrainDialog, estimate_seconds
 from cc2d_app.training_worker import detect_gpu
 
 
-@pytest.mark.parametrize("profile", ["full", "quick"])
+@pytest.mark.parametrize("profile", ["full", "clinic", "quick"])
 @pytest.mark.parametrize("device", ["cuda", "cpu"])
 def test_the_estimate_grows_with_the_images(profile, device):
     times = [estimate_seconds(profile, device, n) for n in (1, 10, 150, 1000)]
@@ -18,12 +18,12 @@ def test_the_estimate_grows_with_the_images(profile, device):
 
 def test_the_estimate_orders_devices_and_profiles():
     for n in (1, 150, 1000):
-        assert estimate_seconds("full", "cuda", n) > estimate_seconds("quick", "cuda", n)
-        for profile in ("full", "quick"):
+        assert estimate_seconds("full", "cuda", n) < estimate_seconds("clinic", "cuda", n)
+        for profile in ("full", "clinic", "quick"):
             assert estimate_seconds(profile, "cuda", n) < estimate_seconds(profile, "cpu", n)
-    # The README's measured figures: quick ~16 min on 2 CPU cores, full ~5 min on a GPU.
+    # The README's measured figure: clinic ~11 min for 150 images on 2 CPU cores.
+    assert 10 * 60 < estimate_seconds("clinic", "cpu", 150) < 12 * 60
     assert 14 * 60 < estimate_seconds("quick", "cpu", 150) < 17 * 60
-    assert 4 * 60 < estimate_seconds("full", "cuda", 150) < 6 * 60
     with pytest.raises(ValueError):
         estimate_seconds("tiny", "cpu", 10)
 
@@ -46,19 +46,19 @@ def _click(qtbot, button):
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
 
 
-def test_without_cuda_the_gpu_is_off_and_quick_is_the_default(qtbot, monkeypatch):
+def test_without_cuda_the_gpu_is_off_and_clinic_is_the_default(qtbot, monkeypatch):
     dialog = _dialog(qtbot, None, monkeypatch)
     texts = _texts(dialog)
     assert "No CUDA GPU found: training runs on the CPU" in texts
     assert "150 images" in texts and "ceph_001.png" in texts
     assert not dialog.device_cuda.isEnabled()
-    assert dialog.profile_quick.isChecked() and dialog.device_auto.isChecked()
-    assert "Estimated time on the CPU: about 16 min" in texts
+    assert dialog.profile_clinic.isChecked() and dialog.device_auto.isChecked()
+    assert "Estimated time on the CPU: about 11 min" in texts
 
     _click(qtbot, dialog.device_cuda)           # disabled: nothing changes
     assert dialog.device_auto.isChecked()
     _click(qtbot, dialog.profile_full)
-    assert "Estimated time on the CPU: about 9 min" in _texts(dialog)
+    assert "Estimated time on the CPU: about 3 min" in _texts(dialog)
     _click(qtbot, dialog.device_cpu)
     with qtbot.waitSignal(dialog.accepted):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
@@ -70,12 +70,12 @@ def test_with_cuda_the_full_profile_on_the_gpu_is_the_default(qtbot, monkeypatch
     dialog = _dialog(qtbot, "NVIDIA H200, 139 GiB", monkeypatch)
     assert "GPU found: NVIDIA H200, 139 GiB" in _texts(dialog)
     assert dialog.device_cuda.isEnabled() and dialog.profile_full.isChecked()
-    assert "Estimated time on the GPU: about 5 min" in _texts(dialog)
+    assert "Estimated time on the GPU: about 2 min" in _texts(dialog)
     _click(qtbot, dialog.device_cuda)
-    _click(qtbot, dialog.profile_quick)
+    _click(qtbot, dialog.profile_clinic)
     with qtbot.waitSignal(dialog.accepted):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-    assert dialog.choice() == TrainChoice("cuda", "quick")
+    assert dialog.choice() == TrainChoice("cuda", "clinic")
 
 
 def test_cancel_rejects(qtbot, monkeypatch):

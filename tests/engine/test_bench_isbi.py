@@ -42,7 +42,7 @@ def test_bench_isbi_writes_traceable_results_and_predictions(isbi_like, tmp_path
     assert sorted(preds.points) == ["phantom_005.png", "phantom_006.png", "phantom_007.png"]
     coarse = read_landmark_csv(r["cc2d-coarse_predictions_csv"])   # before refinement
     assert sorted(coarse.points) == sorted(preds.points)
-    assert r["ssl_predictions_csv"].endswith(f"ssl_cpu_{r['date']}.csv")
+    assert r["ssl_predictions_csv"].endswith(f"tiny-ssl_cpu_{r['date']}.csv")
 
     # bench-infer times the trained networks of that run, refinement included.
     run = tmp_path / "r-runs" / "template-phantom_000"
@@ -129,6 +129,8 @@ def test_bench_isbi_scores_the_instant_matches_and_the_clinic_detector(
     assert set(t["stages"]) == {"pseudo_labels", "tpl_train", "tpl_predict", "predict"}
     assert t["stages"]["tpl_train"]["steps"] == 2 and t["tpl_predict_s_per_image"] > 0
     assert r["clinic_predictions_csv"].endswith(f"clinic_cpu_{r['date']}.csv")
+    # Its instant stage is named for the profile: the instant run's own file is not touched.
+    assert r["instant_predictions_csv"].endswith(f"clinic-instant_cpu_{r['date']}.csv")
     preds = read_landmark_csv(r["instant_predictions_csv"])
     assert sorted(preds.points) == ["phantom_005.png", "phantom_006.png", "phantom_007.png"]
     run = json.loads((tmp_path / "c-runs" / "template-phantom_000" / "run.json").read_text())
