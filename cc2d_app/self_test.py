@@ -83,6 +83,15 @@ def check_network() -> str:
     return f"TPL network forward on CPU ({size}×{size}, 3 landmarks)"
 
 
+def check_pretrained_weights() -> str:
+    from engine.models.efficientnet_lite import EfficientNetLite0, load_lite0_weights, weights_path
+
+    path = weights_path()
+    if not _inside_bundle(path):
+        raise SelfTestError(f"the ImageNet weights load from outside the bundle: {path}")
+    return f"{load_lite0_weights(EfficientNetLite0(), path)} loaded"
+
+
 def check_cuda() -> str:
     import torch
 
@@ -186,6 +195,7 @@ CHECKS: tuple[Check, ...] = (
     ("imports", check_imports),
     ("torchvision ops", check_nms),
     ("TPL network", check_network),
+    ("pretrained weights", check_pretrained_weights),
     ("CUDA", check_cuda),
     ("DICOM", check_dicom),
     ("resources", check_resources),

