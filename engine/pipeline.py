@@ -56,6 +56,12 @@ PROFILES = ("instant", "clinic", "full", "paper", "quick", "tiny")
 FROM_INSTANT = ("clinic", "full")
 
 
+def default_profile(device: torch.device) -> str:
+    """The learned profile for ``device``: full on a CUDA GPU, clinic elsewhere (a CPU, or
+    Apple's MPS, which is not measured; ADR 0013)."""
+    return "full" if device.type == "cuda" else "clinic"
+
+
 @dataclass(frozen=True)
 class PipelineSettings:
     """Which profile, plus per-stage overrides (e.g. ``{"steps": 100}``)."""

@@ -11,7 +11,7 @@ from engine.cli.common import add_device_argument, print_progress
 from engine.cli.run_cmd import add_training_arguments, settings_from_args
 from engine.device import pick_device
 from engine.errors import CC2DError
-from engine.pipeline import PROFILE_INSTANT, PROFILES
+from engine.pipeline import PROFILE_INSTANT, PROFILES, default_profile
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            help="inference time (TPL + refinement) on a full-size image")
     infer.add_argument("--run", type=Path, default=None, help="a cc2d run folder (or its tpl/)")
     infer.add_argument("--profile", choices=[p for p in PROFILES if p != PROFILE_INSTANT],
-                       default="full")
+                       default=None, help="default: full on a CUDA GPU, clinic otherwise")
     infer.add_argument("--size", default="1935x2400", help="WIDTHxHEIGHT of the image")
     infer.add_argument("--landmarks", type=int, default=19)
     infer.add_argument("--repeats", type=int, default=10)
@@ -62,8 +62,9 @@ def _isbi(args: argparse.Namespace) -> int:
     from engine.bench.isbi import format_table, run_benchmark
 
     work = args.work or args.out.parent / f"{args.out.stem}-runs"
+    device = pick_device(args.device)
     results = run_benchmark(args.data, [t.strip() for t in args.templates.split(",")],
-                            settings_from_args(args), work, pick_device(args.device),
+                            settings_from_args(args, device), work, device,
                             args.spacing, args.save_predictions, progress=print_progress,
                             command=args.command_line)
     atomic_write_text(args.out, json.dumps(results, indent=2, default=str))
@@ -82,9 +83,11 @@ def _fewshot(args: argparse.Namespace) -> int:
     if min(ks) < 1:
         raise CC2DError("--k: each k is at least 1 (the template alone)")
     work = args.work or args.out.parent / f"{args.out.stem}-runs"
+    device = pick_device(args.device)
     results = bench_fewshot(args.data, args.template, ks,
-                            [m.strip() for m in args.modes.split(",")], settings_from_args(args),
-                            work, pick_device(args.device), args.spacing, args.order_seed,
+                            [m.strip() for m in args.modes.split(",")],
+                            settings_from_args(args, device), work, device, args.spacing,
+                            args.order_seed,
                             progress=print_progress, command=args.command_line)
     atomic_write_text(args.out, json.dumps(results, indent=2, default=str))
     print(format_growth(results))
@@ -98,8 +101,10 @@ def _infer(args: argparse.Namespace) -> int:
     from engine.tpl.config import profile_config
 
     width, height = (int(v) for v in args.size.lower().split("x"))
-    refine = None if args.no_refine else refine_profile(args.profile)
-    result = bench_infer(profile_config(args.profile), pick_device(args.device), run=args.run,
+    device = pick_device(args.device)
+    profile = args.profile or default_profile(device)
+    refine = None if args.no_refine else refine_profile(profile)
+    result = bench_infer(profile_config(profile), device, run=args.run,
                          refine=refine, n_landmarks=args.landmarks, width=width, height=height,
                          repeats=args.repeats, batch_size=args.batch_size)
     result["command"] = args.command_line

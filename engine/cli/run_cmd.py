@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import (
     add_device_argument,
@@ -24,9 +24,19 @@ from engine.data.images import list_images
 from engine.data.landmarks import write_landmark_csv
 from engine.device import pick_device
 from engine.errors import CC2DError
-from engine.pipeline import FROM_INSTANT, PROFILE_INSTANT, PROFILES, PipelineSettings, run_pipeline
+from engine.pipeline import (
+    FROM_INSTANT,
+    PROFILE_INSTANT,
+    PROFILES,
+    PipelineSettings,
+    default_profile,
+    run_pipeline,
+)
 from engine.run_folder import RunFolder
 from engine.run_predict import predict_images
+
+if TYPE_CHECKING:
+    import torch
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,8 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Profile and per-stage overrides, shared by ``run`` and ``bench-isbi``."""
-    parser.add_argument("--profile", choices=PROFILES, default="full",
-                        help="instant: no training, pretrained features matched (about a "
+    parser.add_argument("--profile", choices=PROFILES, default=None,
+                        help="(default: full on a CUDA GPU, clinic otherwise) "
+                             "instant: no training, pretrained features matched (about a "
                              "minute on a CPU for 300 images); clinic: a pretrained detector "
                              "trained on the instant matches (~15 min on a 2-core CPU); full: "
                              "the same at the paper's size (a GPU); paper: the paper's "
@@ -79,8 +90,11 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                              "learns from, the most trusted ones (default 1: all)")
 
 
-def settings_from_args(args: argparse.Namespace) -> PipelineSettings:
-    """Pipeline settings from the arguments :func:`add_training_arguments` defined."""
+def settings_from_args(args: argparse.Namespace, device: torch.device) -> PipelineSettings:
+    """Pipeline settings from the arguments :func:`add_training_arguments` defined; without
+    ``--profile``, the one for ``device``."""
+    if args.profile is None:
+        args.profile = default_profile(device)
     if args.profile == PROFILE_INSTANT:
         given = [f"--{name.replace('_', '-')}" for name in _TRAINING_OPTIONS
                  if getattr(args, name) not in (None, False)]
@@ -132,9 +146,10 @@ def _run(args: argparse.Namespace) -> int:
     assert template is not None  # both arguments are required
     images = list_images(args.images)
     labelled = labelled_from_args(args.labelled, images, template) if args.labelled else []
+    device = pick_device(args.device)
     with cancel_on_interrupt() as cancel:
-        record = run_pipeline(images, template, args.out, settings_from_args(args),
-                              pick_device(args.device), labelled=labelled,
+        record = run_pipeline(images, template, args.out, settings_from_args(args, device),
+                              device, labelled=labelled,
                               progress=print_progress, cancel=cancel)
     print(json.dumps(record["stages"], indent=2, default=str))
     for item in record.get("skipped_images", []):

@@ -134,7 +134,12 @@ def test_the_command_line_refuses_ssl_options_and_routes_pseudo_keep(phantoms, t
     from engine.cli.run_cmd import settings_from_args
 
     args = build_parser().parse_args([*base, "--pseudo-keep", "0.5", "--tpl-steps", "3"])
-    settings = settings_from_args(args)
+    settings = settings_from_args(args, CPU)
     assert settings.instant == {"pseudo_keep": 0.5} and settings.ssl is None
     assert settings.configs()[0].pseudo_keep == 0.5 and settings.configs()[1].steps == 3
     assert not (tmp_path / "r" / "run.json").exists()
+    # Without --profile: clinic on a CPU, full on a CUDA GPU (what bench-* use as well).
+    unnamed = [a for a in base if a not in ("--profile", "clinic")]
+    assert settings_from_args(build_parser().parse_args(unnamed), CPU).profile == "clinic"
+    cuda = settings_from_args(build_parser().parse_args(unnamed), torch.device("cuda"))
+    assert cuda.profile == "full"
