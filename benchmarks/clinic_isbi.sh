@@ -3,7 +3,7 @@
 # figure under benchmarks/results/:
 #   1. bench-isbi with seeds 0, 1, 2 (trained on the 150 training images, template 125;
 #      scored on test1): instant matches and the clinic detector, wall times, seconds per
-#      image; seed 0's test1 points as instant_/clinic_<device>_<date>.csv;
+#      image; seed 0's test1 points as clinic-instant_/clinic_<device>_<date>.csv;
 #   2. the mean ± sd across the seeds (clinic_seeds_cpu_<date>.json);
 #   3. bench-fewshot: k = 3, 5, 10 labelled images (k = 1 is step 1's seed 0), one shared
 #      feature cache.

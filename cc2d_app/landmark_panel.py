@@ -233,11 +233,14 @@ class LandmarkPanel(QWidget):
         elif missing:
             self.train.setEnabled(False)
             self.train_hint.setText(
-                f"Place every landmark on the template to train. Still missing "
-                f"({len(missing)}): {missing_text(self._schema, missing)}.")
+                f"Place every landmark on the template: every image then gets instant "
+                f"predictions. Still missing ({len(missing)}): "
+                f"{missing_text(self._schema, missing)}.")
         else:
             self.train.setEnabled(True)
-            self.train_hint.setText("The template is complete.")
+            self.train_hint.setText(
+                "The template is complete: every image gets instant predictions. Training "
+                "learns a detector from them that is more accurate.")
 
     def _description(self, index: int) -> str:
         return self._schema.landmarks[index].description or ""

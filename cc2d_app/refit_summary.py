@@ -83,6 +83,44 @@ def improved_message(n_labelled: int, summary: MoveSummary) -> str:
     return text + "."
 
 
+def matched_message(n_labelled: int, summary: MoveSummary, n_doubtful: int) -> str:
+    """What an instant match changed: "Instant predictions: 551 points on 29 images, 87 of
+    them doubtful; the list shows the least confident first." the first time, then
+    "Matched again with 3 reviewed images: 45 points on 12 unreviewed images moved (…)"."""
+    if summary.images == 0:
+        return "Every image is reviewed: nothing left to predict."
+    if summary.new_points:
+        source = ("the template" if n_labelled == 0
+                  else f"the template and {plural(n_labelled, 'reviewed image')}")
+        return (f"Instant predictions from {source}: {plural(summary.new_points, 'point')} "
+                f"on {plural(summary.images, 'image')}, {n_doubtful} doubtful. The list shows "
+                "the least confident images first; Enter marks one reviewed and opens the next.")
+    head = ("Matched again with the template" if n_labelled == 0
+            else f"Matched again with {plural(n_labelled, 'reviewed image')}")
+    if not summary.moved_points:
+        return (f"{head}: no point on the {plural(summary.images, 'unreviewed image')} moved "
+                f"by more than {MOVED_PX:g} px.")
+    return (f"{head}: {plural(summary.moved_points, 'point')} on "
+            f"{plural(summary.moved_images, 'unreviewed image')} moved (median "
+            f"{_px(summary.median_px or 0.0)}, max {_px(summary.max_px or 0.0)}).")
+
+
+def trained_message(summary: MoveSummary) -> str:
+    """What a finished training changed on the images still to review."""
+    if summary.images == 0:
+        return "Every image is reviewed, so no point changed."
+    parts = []
+    if summary.moved_points:
+        parts.append(f"{plural(summary.moved_points, 'point')} on "
+                     f"{plural(summary.moved_images, 'unreviewed image')} moved (median "
+                     f"{_px(summary.median_px or 0.0)}, max {_px(summary.max_px or 0.0)})")
+    if summary.new_points:
+        parts.append(f"{plural(summary.new_points, 'point')} predicted for the first time")
+    if not parts:
+        return f"No point on the {plural(summary.images, 'unreviewed image')} moved."
+    return "The trained detector's points: " + "; ".join(parts) + "."
+
+
 def improve_availability(has_finished_run: bool, busy: bool, n_labelled: int) -> tuple[bool, str]:
     """Whether "Improve with my corrections" can start, and the tooltip saying so or why not."""
     if busy:

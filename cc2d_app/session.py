@@ -219,19 +219,25 @@ class ProjectSession(QObject):
         return [r.id for r in self._images
                 if r.id != tid and all(lm is None for lm in self.landmarks(r.id))]
 
-    def reviewed_complete_count(self) -> int:
-        """Reviewed images other than the template with every landmark placed (what a
-        refit learns from; cheap, for enabling an action)."""
-        tid = self.template_id()
-        return sum(1 for r in self._images
-                   if r.status == ReviewStatus.REVIEWED and r.id != tid
-                   and all(lm is not None for lm in self.landmarks(r.id)))
-
     def labelled_images(self) -> list[Any]:
-        """The reviewed, complete images as templates for ``engine.refit.refit``."""
+        """The reviewed images a refit, a training or a match learns from, as templates
+        (the one rule: :func:`engine.project.training.labelled_images`)."""
         from engine.project.training import labelled_images
 
         return labelled_images(self._project)
+
+    def match_inputs(self) -> Any:
+        """What an instant match reads now (:func:`engine.project.jobs.match_inputs`);
+        CC2DError when the template is missing or incomplete."""
+        from engine.project.jobs import match_inputs
+
+        return match_inputs(self._project)
+
+    def features_dir(self) -> Path:
+        """The project's cache of every image's pretrained features."""
+        from engine.project.jobs import features_dir
+
+        return features_dir(self._project.folder)
 
     def unreviewed_images(self) -> list[int]:
         """Images other than the template whose status is not reviewed."""
@@ -243,19 +249,24 @@ class ProjectSession(QObject):
         runs = [r for r in self._project.runs() if r.state == RunState.FINISHED]
         return runs[-1] if runs else None
 
-    def store_run_predictions(self, run_id: int, table: Any = None,
-                              images: Sequence[Path] | None = None) -> int:
-        """A run's predictions (its predictions.csv, or ``table``) into the project as one
-        edit; returns how many images changed. A failure is reported, not raised."""
+    def store_run_predictions(self, run_id: int | None, table: Any = None,
+                              images: Sequence[Path] | None = None,
+                              label: str | None = None) -> int:
+        """A run's predictions (its predictions.csv, or ``table``; a job's ``table`` when
+        ``run_id`` is None) into the project as one edit named ``label``; returns how many
+        images changed. A failure is reported, not raised."""
         from engine.data.landmarks import read_landmark_csv
         from engine.project.training import store_predictions
         from engine.run_folder import RunFolder
 
         try:
             if table is None:
+                if run_id is None:
+                    raise ValueError("store_run_predictions needs a run or a table")
                 table = read_landmark_csv(RunFolder(self._project.run(run_id).folder)
                                           .predictions)
-            entry = store_predictions(self._project, table, images, run_id=run_id)
+            entry = store_predictions(self._project, table, images, run_id=run_id,
+                                      label=label)
         except CC2DError as exc:
             self.failed.emit("Could not store the predictions", exc)
             return 0

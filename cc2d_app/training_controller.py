@@ -25,6 +25,7 @@ from cc2d_app.refit_summary import (
     improved_message,
     labelled_record,
     summarize_moves,
+    trained_message,
 )
 from cc2d_app.session import ProjectSession
 from cc2d_app.train_dialog import TrainChoice, TrainDialog
@@ -74,22 +75,49 @@ class TrainingController(QObject):
         dialog.open()
 
     def start(self, choice: TrainChoice, run: Run | None = None) -> None:
-        """A new run for ``choice``, or ``run`` resumed in its own folder."""
+        """A new run for ``choice``, or ``run`` resumed in its own folder. It learns from
+        the template and the reviewed images (those a resumed run recorded)."""
+        session = self._session
         try:
-            paths, template = self._session.training_inputs()
+            paths, template = session.training_inputs()
+            names = tuple(session.schema.names)
+            run = run or self._resumable(choice, template)
+            recorded = _recorded_labelled(run) if run is not None else None
+            labelled = ([_template(d, names) for d in recorded] if recorded is not None
+                        else session.labelled_images())
             if run is None:
-                run = self._session.add_run({
+                run = session.add_run({
                     "profile": choice.profile, "device": choice.device,
-                    "template": str(template.image), "n_images": len(paths)})
-            self._session.update_run(run.id, RunState.RUNNING)
+                    "template": str(template.image), "n_images": len(paths),
+                    "n_labelled": len(labelled)})
+            session.update_run(run.id, RunState.RUNNING)
         except CC2DError as exc:
             show_error(self._window, "Could not start training", exc)
             return
         self._run, self._refit = run, None
         self._panel.reset()
         self._launch(start_training(paths, template, run.folder, choice.settings(),
-                                    choice.device, self, deferred=False),
+                                    choice.device, self, labelled=labelled,
+                                    features_dir=session.features_dir(), deferred=False),
                      self._succeeded, self._cancelled)
+
+    def _resumable(self, choice: TrainChoice, template: Any) -> Run | None:
+        """The cancelled or interrupted training of ``choice`` on this very template (same
+        image, same points), which Train continues instead of starting over."""
+        run = self._session.unfinished_run()
+        if run is None or "refit_of" in run.config or (
+                run.config.get("profile"), run.config.get("device")) != (choice.profile,
+                                                                         choice.device):
+            return None
+        from engine.run_folder import RunFolder
+
+        try:
+            record = RunFolder(run.folder).read_record()
+        except CC2DError:
+            return None
+        same = (record.get("template") == str(Path(template.image).resolve())
+                and record.get("template_points") == template.points.tolist())
+        return run if same else None
 
     def predict_new(self) -> None:
         """Predict, with the newest finished run, the images that have no landmarks yet
@@ -131,7 +159,7 @@ class TrainingController(QObject):
     def improve_availability(self) -> tuple[bool, str]:
         """Whether Improve with my corrections can start, and the tooltip (why not)."""
         return improve_availability(self._session.finished_run() is not None, self.busy,
-                                    self._session.reviewed_complete_count())
+                                    len(self._session.labelled_images()))
 
     def improve(self, resume: Run | None = None) -> None:
         """Refit the newest finished run with the reviewed images into a new run (or
@@ -272,10 +300,21 @@ class TrainingController(QObject):
         if run is None or task is None or self._session.closed:
             return
         self._panel.finished(task.elapsed_s)
-        stored = self._session.store_run_predictions(run.id)
-        self._session.update_run(run.id, RunState.FINISHED,
-                                 metrics={"stages": record.get("stages", {}),
-                                          "images_updated": stored})
+        session = self._session
+        # Only the images still to review: a clinician's reviewed points stay as they are.
+        todo = session.unreviewed_images()
+        before = {i: session.landmarks(i) for i in todo}
+        stored = session.store_run_predictions(run.id, images=[session.image(i).path
+                                                               for i in todo])
+        summary = summarize_moves(before, {i: session.landmarks(i) for i in todo})
+        text = trained_message(summary)
+        session.update_run(run.id, RunState.FINISHED,
+                           metrics={"stages": record.get("stages", {}),
+                                    "images_updated": stored,
+                                    "moved_points": summary.moved_points,
+                                    "new_points": summary.new_points})
+        self._panel.note(text)
+        self.message.emit(text)
 
     def _cancelled(self) -> None:
         self._panel.cancelled(IMPROVE if self._refit is not None else "Train")

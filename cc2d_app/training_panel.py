@@ -11,6 +11,8 @@ from engine.progress import Progress
 # The stage names the engine's Progress reports carry (engine/pipeline.py and the trainers).
 STAGE_TITLES = {
     "loading images": "Loading the images",
+    "image features": "Reading the images (pretrained features)",
+    "instant matching": "Matching the template on every image",
     "SSL training": "Learning the images (self-supervised)",
     "SSL prediction": "Pseudo-labels from the template",
     "TPL training": "Training the detector",
@@ -129,6 +131,10 @@ class TrainingPanel(QWidget):
 
     def failed(self, message: str) -> None:
         self._end(f"Failed: {message}")
+
+    def stopped(self, text: str) -> None:
+        """Work that keeps nothing was stopped; ``text`` says what happens next."""
+        self._end(text)
 
     def _end(self, text: str) -> None:
         self._tick.stop()

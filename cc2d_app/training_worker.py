@@ -18,7 +18,7 @@ import gc
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,9 +105,13 @@ def start_training(
     device: str,
     parent: QObject | None,
     *,
+    labelled: Sequence[Template] = (),
+    features_dir: Path | None = None,
     deferred: bool = True,
 ) -> TrainingTask:
-    """Train (or resume) in ``run_dir`` on ``device`` ("auto", "cuda" or "cpu").
+    """Train (or resume) in ``run_dir`` on ``device`` ("auto", "cuda" or "cpu"), learning
+    from ``labelled`` images besides the template; ``features_dir``: the project's cache
+    of pretrained features (the instant stage of clinic and full).
 
     The thread starts on the next turn of the event loop, so signals connected right
     after this call miss nothing, not even an immediate failure; ``deferred=False``
@@ -119,8 +123,8 @@ def start_training(
         from engine.pipeline import run_pipeline
 
         dev = pick_device(None if device == "auto" else device)
-        return run_pipeline(images, template, run_dir, settings, dev, progress=progress,
-                            cancel=cancel)
+        return run_pipeline(images, template, run_dir, settings, dev, labelled=labelled,
+                            features_dir=features_dir, progress=progress, cancel=cancel)
 
     task = TrainingTask(work, parent)
     if deferred:

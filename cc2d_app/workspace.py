@@ -19,6 +19,7 @@ from cc2d_app.canvas.geometry import spacing_from_line
 from cc2d_app.canvas.view import ImageCanvas
 from cc2d_app.image_list import ImageListPanel
 from cc2d_app.landmark_panel import LandmarkPanel, landmark_colors
+from cc2d_app.match_controller import MatchController
 from cc2d_app.measurements import Dragged, measure_image, measurement_note, value_text
 from cc2d_app.measurements_panel import MeasurementsPanel
 from cc2d_app.report_actions import ReportActions
@@ -62,6 +63,8 @@ class Workspace(QWidget):
         self.reports = ReportActions(session, self.measurements.analysis, self)
         self.training_panel = TrainingPanel()
         self.training = TrainingController(session, self.training_panel, self)
+        self.matching = MatchController(session, self.training_panel, self.training, self)
+        self.matching.message.connect(self.messageText)
         side = QTabWidget()
         side.addTab(self.landmarks, "Landmarks")
         side.addTab(self.measurements, "Analysis")
@@ -111,6 +114,7 @@ class Workspace(QWidget):
     def shutdown(self) -> None:
         """Stop reading the session before it closes; queued decodes may still arrive."""
         self.training.stop_and_wait()
+        self.matching.stop_and_wait()
         self.reports.wait()
         self.loader.wait()
         self.images.model.detach()
@@ -212,6 +216,8 @@ class Workspace(QWidget):
 
     def _landmarks_changed(self, image_id: int) -> None:
         if image_id == self.current_id:
+            if self.active is None:   # e.g. an undo took a point away: place it next
+                self.active = next_unplaced(self.session.landmarks(image_id))
             self._refresh_landmarks()
         if image_id == self.session.template_id():
             self._refresh_panel()

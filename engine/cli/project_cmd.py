@@ -1,10 +1,13 @@
-"""``cc2d project``: create a project, add images, import/export landmarks, show status."""
+"""``cc2d project``: create a project, add images, import/export landmarks, show status,
+match (instant predictions)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from engine.cli.common import add_device_argument, cancel_on_interrupt, print_progress
 from engine.data.image_keys import names_image
 from engine.errors import ProjectError
 from engine.project import (
@@ -74,6 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser("match", help="instant predictions on every image not yet reviewed, "
+                                     "from the template and the reviewed images (no training)")
+    p.add_argument("folder", help="project folder")
+    add_device_argument(p)
+    p.set_defaults(func=cmd_match)
+
 
 def cmd_create(args: argparse.Namespace) -> int:
     schema = load_schema(args.schema)
@@ -122,6 +131,31 @@ def cmd_template(args: argparse.Namespace) -> int:
             raise ProjectError(f"{what} in {project.folder} match '{args.image}'; give an image id")
         project.set_template(found[0].id)
     print(f"template: {found[0].name}")
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    """The app's instant predictions (engine.project.jobs), from the command line."""
+    from engine.device import pick_device
+    from engine.project.jobs import match_inputs, run_match
+    from engine.project.training import store_predictions
+
+    with Project.open(args.folder) as project:
+        inputs = match_inputs(project)
+        if not inputs.targets:
+            print("every image is reviewed: nothing to predict")
+            return 0
+        skipped: list[tuple[Path, str]] = []
+        with cancel_on_interrupt() as cancel:
+            table = run_match(inputs, pick_device(args.device), progress=print_progress,
+                              cancel=cancel, skipped=skipped)
+        entry = store_predictions(project, table, [p for _i, p in inputs.targets],
+                                  label="instant predictions")
+        changed = len(project.touched_images(entry)) if entry is not None else 0
+    for path, reason in skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    print(f"instant predictions: {changed} of {len(inputs.targets)} image(s) to review changed "
+          f"(from the template and {len(inputs.labelled)} reviewed image(s))")
     return 0
 
 

@@ -3,7 +3,7 @@
 The project says who placed a point (:class:`LandmarkSource`: template, predicted,
 corrected). A table's ``source`` text column uses the same words; tables the pipeline
 writes say instead which step gave a point in their ``stage`` column (template, tpl,
-refined), which reads as template or predicted.
+refined, instant), which reads as template or predicted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from engine.project.model import ImageRecord, Landmark, LandmarkSource
 from engine.project.store import Project
 
 STAGE_SOURCES = {"template": LandmarkSource.TEMPLATE, "tpl": LandmarkSource.PREDICTED,
-                 "refined": LandmarkSource.PREDICTED}
+                 "refined": LandmarkSource.PREDICTED, "instant": LandmarkSource.PREDICTED}
 
 
 def sources_of(table: LandmarkTable, key: str) -> list[LandmarkSource | None]:

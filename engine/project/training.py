@@ -83,14 +83,15 @@ def labelled_images(project: Project) -> list[Template]:
 
 def store_predictions(project: Project, predictions: LandmarkTable,
                       images: Sequence[Path] | None = None, *,
-                      run_id: int | None = None) -> EditEntry | None:
+                      run_id: int | None = None, label: str | None = None) -> EditEntry | None:
     """Write a run's predictions into the project as one edit (one undo step).
 
     Points go in as ``predicted`` with their ``confidence``; a point whose project source
     is template or corrected is kept, and so are the table's own template rows. Rows
     name images by the one rule (:mod:`engine.data.image_keys`) among ``images``; without
     them, by the full paths the run ``run_id`` recorded, else among the project's images.
-    Images outside the project are left out. Returns None when nothing changed.
+    Images outside the project are left out. ``label`` names them in the edit log
+    (default "predictions of run N"). Returns None when nothing changed.
     """
     schema = project.schema
     if predictions.n_landmarks != len(schema):
@@ -124,7 +125,7 @@ def store_predictions(project: Project, predictions: LandmarkTable,
     if not edits and not kept:
         return None
     n = sum(len(v) for v in edits.values())
-    what = f"predictions of run {run_id}" if run_id is not None else "predictions"
+    what = label or (f"predictions of run {run_id}" if run_id is not None else "predictions")
     return project.apply_edits(edits, predictions=kept,
                                summary=f"{what}: {n} point(s) on {len(edits)} image(s)")
 

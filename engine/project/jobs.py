@@ -1,0 +1,93 @@
+"""Project jobs the app and ``cc2d project match`` share: the instant match.
+
+A job is taken in three steps so that only the project's one writer writes: its inputs
+are read from the project (cheap, any thread that may read it), the work runs on those
+inputs alone (slow: a worker thread), and its landmark table goes back into the project
+as one edit (:func:`engine.project.training.store_predictions`) on the images that are
+still to review. Nothing is read back from a file the work has just written.
+
+The instant match (ADR 0012) predicts every image that is not the template or reviewed
+from the template and the reviewed images (:func:`engine.project.training.labelled_images`,
+the one rule for which images are labelled); every image's pretrained features are cached
+in the project's ``features/`` folder, so matching again after a review takes seconds,
+and a clinic or full training of the project starts from the same cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.data.landmarks import LandmarkTable
+from engine.data.template import Template
+from engine.progress import ProgressCallback
+from engine.project.model import ReviewStatus
+from engine.project.store import Project
+from engine.project.training import labelled_images, training_inputs
+
+FEATURES_DIR = "features"
+
+
+def features_dir(project_folder: Path) -> Path:
+    """Where a project caches every image's pretrained features."""
+    return Path(project_folder) / FEATURES_DIR
+
+
+@dataclass(frozen=True)
+class MatchInputs:
+    """What one instant match of a project reads: the template, the reviewed images with
+    their points (``labelled``), the images to predict (``targets``, ids and paths) and
+    the feature cache."""
+
+    template: Template
+    labelled: tuple[Template, ...]
+    targets: tuple[tuple[int, Path], ...]
+    cache_dir: Path
+
+    @property
+    def signature(self) -> str:
+        """Changes whenever a match could give other points: the template's or a labelled
+        image's points, which images are labelled, which are predicted."""
+        digest = hashlib.sha256()
+        for t in (self.template, *self.labelled):
+            digest.update(json.dumps([str(t.image), t.points.round(3).tolist()]).encode())
+        digest.update(json.dumps([[i, str(p)] for i, p in self.targets]).encode())
+        return digest.hexdigest()
+
+
+def match_inputs(project: Project) -> MatchInputs:
+    """The inputs of an instant match now; a ProjectError says what is missing (no
+    template, or one with landmarks left to place)."""
+    _paths, template = training_inputs(project)
+    labelled = tuple(labelled_images(project))
+    record = project.template()
+    template_id = record.id if record is not None else None
+    targets = tuple((r.id, r.path) for r in project.images()
+                    if r.id != template_id and r.status is not ReviewStatus.REVIEWED)
+    return MatchInputs(template, labelled, targets, features_dir(project.folder))
+
+
+def run_match(inputs: MatchInputs, device: Any, *,
+              progress: ProgressCallback | None = None,
+              cancel: threading.Event | None = None,
+              skipped: list[tuple[Path, str]] | None = None) -> LandmarkTable:
+    """The instant stage on ``inputs.targets`` (plus the labelled images it learns from);
+    rows are named by :func:`engine.data.image_keys.image_keys` of the readable images,
+    the labelled ones holding their own points. Unreadable targets go to ``skipped``."""
+    from engine.instant.config import profile_config
+    from engine.instant.run import match_images
+    from engine.labelled import with_labelled
+
+    truths = [inputs.template, *inputs.labelled]
+    paths, keys = with_labelled([p for _i, p in inputs.targets], truths)
+    local: list[tuple[Path, str]] = []
+    table, _paths, _keys, _stages = match_images(
+        paths, keys, truths, profile_config("instant"), inputs.cache_dir, device,
+        skipped=local, progress=progress, cancel=cancel)
+    if skipped is not None:
+        skipped.extend(local)
+    return table
