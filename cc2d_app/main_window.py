@@ -30,6 +30,8 @@ from cc2d_app.settings import AppSettings
 from cc2d_app.start_page import StartPage
 from cc2d_app.task_status import TaskStatus
 from cc2d_app.template_suggestion import TemplateSuggestion
+from cc2d_app.training_worker import warm_up
+from cc2d_app.workers import Task
 from cc2d_app.workspace import Workspace
 from engine.errors import CC2DError
 
@@ -54,6 +56,10 @@ class MainWindow(QMainWindow):
         self.suggestion: TemplateSuggestion | None = None
         self._dialog: Any = None
         self._saved_at = ""
+        # The engine's imports (torch, its C extensions) in the background from the start,
+        # so that neither the first instant match nor the first Train stalls the GUI.
+        self._warming = Task(lambda _progress, _cancel: warm_up(), self)
+        self._warming.start()
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(qta.icon("mdi6.crosshairs-gps", color="#4a90e2"))
         self.stack = QStackedWidget()
@@ -384,6 +390,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.close_project()
+        self._warming.wait()
         event.accept()
 
     def _close_after_training(self) -> None:

@@ -50,6 +50,7 @@ class MatchController(QObject):
         self._inputs: Any = None       # engine.project.jobs.MatchInputs of the running task
         self._done: str | None = None  # signature of the inputs last matched and stored
         self._again = False            # inputs changed while a match ran
+        self._shown_errors: set[str] = set()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SETTLE_MS)
@@ -160,9 +161,14 @@ class MatchController(QObject):
         self.message.emit("Instant matching stopped.")
 
     def _failed(self, exc: BaseException, details: str) -> None:
-        self._panel.failed(str(exc))
-        show_error(self._window, "Instant predictions failed", exc,
-                   details=None if isinstance(exc, CC2DError) else details)
+        if not self._training.busy:
+            self._panel.failed(str(exc))
+        self.message.emit(f"Instant predictions failed: {exc}")
+        # Matching restarts on every edit: the same failure is shown once, then only said.
+        if str(exc) not in self._shown_errors:
+            self._shown_errors.add(str(exc))
+            show_error(self._window, "Instant predictions failed", exc,
+                       details=None if isinstance(exc, CC2DError) else details)
 
     def _finished(self) -> None:
         self.task, self._inputs = None, None

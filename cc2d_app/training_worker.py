@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 def warm_up() -> str | None:
     """Import what training needs and look for a GPU; returns :func:`detect_gpu`'s answer.
 
-    Meant for a background Task when the app starts, so that neither the Train dialog
-    nor the first run stalls the GUI on imports or CUDA's start-up.
+    The main window runs it in a background Task when it opens, so that neither the Train
+    dialog, the first instant match nor the first run stalls the GUI on imports or CUDA's
+    start-up.
     """
     import cv2  # noqa: F401  (engine.pipeline imports cv2 and torchvision mid-run)
     import torchvision  # noqa: F401
