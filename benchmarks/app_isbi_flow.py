@@ -1,7 +1,7 @@
 """The app's whole flow on real ISBI 2015 images, scored against `cc2d run` on the same input.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/app_isbi_flow.py \
-        [--data ../shared/data/isbi2015] [--profile quick] [--out benchmarks/results/...json]
+        [--data ../shared/data/isbi2015] [--profile clinic] [--out benchmarks/results/...json]
 
 In the real main window (offscreen or under Xvfb) with real mouse events: a project over
 the 150 training images, template 125.jpg annotated by clicking the doctors' mean points,
@@ -63,7 +63,7 @@ def annotate_and_train(app, window, truth, args) -> float:
     qt_click(ws.landmarks.train, Qt.MouseButton.LeftButton)
     dialog = window.findChild(TrainDialog)
     wait_until(app, dialog.isVisible, 30)
-    for radio in (dialog.device_cpu, dialog.profile_quick if args.profile == "quick"
+    for radio in (dialog.device_cpu, dialog.profile_clinic if args.profile == "clinic"
                   else dialog.profile_full):
         qt_click(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
     qt_click(dialog.start_button, Qt.MouseButton.LeftButton)
@@ -85,7 +85,7 @@ def annotate_and_train(app, window, truth, args) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/isbi2015")
-    parser.add_argument("--profile", default="quick", choices=("quick", "full"))
+    parser.add_argument("--profile", default="clinic", choices=("clinic", "full"))
     parser.add_argument("--template", default="125.jpg")
     parser.add_argument("--work", type=Path, default=None,
                         help="a work folder of an earlier run of this script: its finished "

@@ -322,8 +322,6 @@ class MainWindow(QMainWindow):
         self.background.run(session.add_images_task(paths), "Reading images…", done,
                   "Could not add the images", on_progress=lambda _d, _t: session.images_added())
 
-    # -- long work ------------------------------------------------------------------------
-
     # -- forwarding -----------------------------------------------------------------------
 
     def _undo(self) -> None:
