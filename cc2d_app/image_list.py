@@ -1,4 +1,5 @@
-"""The image list: thumbnails, a status icon per image, a filter by status, next/previous.
+"""The image list: thumbnails, a status icon and the doubtful points per image, a filter by
+status, the review order (the queue Enter walks) or the order added, next/previous.
 
 A view over the session: it reads records and landmarks through it, and refreshes one
 row when the session says that image changed. Thumbnails come from the ImageLoader.
@@ -22,13 +23,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QComboBox, QLabel, QListView, QVBoxLayout, QWidget
 
-from cc2d_app.image_state import STATE_ICONS, ImageState, image_state
+from cc2d_app.image_state import STATE_ICONS, ImageState, ImageSummary, summarise
 from cc2d_app.session import ProjectSession
 from cc2d_app.workers import ImageLoader
 
 ICON_SIZE = QSize(64, 64)
 IdRole = Qt.ItemDataRole.UserRole + 1
 StateRole = Qt.ItemDataRole.UserRole + 2
+QueueRole = Qt.ItemDataRole.UserRole + 3
 
 
 class ImageListModel(QAbstractListModel):
@@ -39,7 +41,7 @@ class ImageListModel(QAbstractListModel):
         self._session = session
         self._loader = loader
         self._ids: list[int] = []
-        self._states: dict[int, ImageState] = {}
+        self._summaries: dict[int, ImageSummary] = {}
         self._icons: dict[int, QPixmap] = {}
         self._failed: dict[int, str] = {}
         session.imagesChanged.connect(self.reload)
@@ -55,7 +57,7 @@ class ImageListModel(QAbstractListModel):
             return
         self.beginResetModel()
         self._ids = [r.id for r in self._session.images()]
-        self._states.clear()
+        self._summaries.clear()
         self._icons.clear()
         self.endResetModel()
 
@@ -63,13 +65,13 @@ class ImageListModel(QAbstractListModel):
         """Forget every image: the session is about to close, late signals must find none."""
         self.beginResetModel()
         self._ids = []
-        self._states.clear()
+        self._summaries.clear()
         self._icons.clear()
         self.endResetModel()
 
     def refresh(self, image_id: int) -> None:
         if image_id in self._ids:
-            self._states.pop(image_id, None)
+            self._summaries.pop(image_id, None)
             self._icons.pop(image_id, None)
             row = self._ids.index(image_id)
             self.dataChanged.emit(self.index(row), self.index(row))
@@ -78,12 +80,15 @@ class ImageListModel(QAbstractListModel):
         return self._ids.index(image_id) if image_id in self._ids else -1
 
     def state(self, image_id: int) -> ImageState:
-        if image_id not in self._states:
+        return self.summary(image_id).state
+
+    def summary(self, image_id: int) -> ImageSummary:
+        if image_id not in self._summaries:
             rec = self._session.image(image_id)
-            self._states[image_id] = image_state(
+            self._summaries[image_id] = summarise(
                 rec, self._session.landmarks(image_id), self._session.template_id()
             )
-        return self._states[image_id]
+        return self._summaries[image_id]
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
         return 0 if parent is not None and parent.isValid() else len(self._ids)
@@ -96,9 +101,11 @@ class ImageListModel(QAbstractListModel):
             return image_id
         if role == StateRole:
             return self.state(image_id).value
+        if role == QueueRole:
+            return self.summary(image_id).queue_key(index.row())
         rec = self._session.image(image_id)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{rec.name}\n{self.state(image_id).value}"
+            return f"{rec.name}\n{self.summary(image_id).text()}"
         if role == Qt.ItemDataRole.ToolTipRole:
             size = f"{rec.width} × {rec.height} px"
             spacing = f", {rec.spacing.col_mm:g} mm/px" if rec.spacing else ""
@@ -152,9 +159,24 @@ def _badged(thumb: QImage | None, state: ImageState) -> QPixmap:
 
 
 class _StateFilter(QSortFilterProxyModel):
+    """Rows of one state (or all), in review order or in the order added."""
+
     def __init__(self) -> None:
         super().__init__()
         self._state: str | None = None
+        self._review_order = True
+        self.setDynamicSortFilter(True)   # a reviewed image leaves the top at once
+        self.sort(0)
+
+    def set_review_order(self, on: bool) -> None:
+        self._review_order = on
+        self.invalidate()
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex,  # noqa: N802 (Qt override)
+                 right: QModelIndex | QPersistentModelIndex) -> bool:
+        if self._review_order:
+            return left.data(QueueRole) < right.data(QueueRole)
+        return left.row() < right.row()
 
     def set_state(self, state: str | None) -> None:
         self.beginFilterChange()
@@ -187,6 +209,17 @@ class ImageListPanel(QWidget):
                                 state.value)
         self.filter.currentIndexChanged.connect(
             lambda _i: self._proxy.set_state(self.filter.currentData()))
+        self.order = QComboBox()
+        self.order.addItem(qta.icon("mdi6.sort-ascending"), "Review order: least confident first")
+        self.order.addItem(qta.icon("mdi6.sort-numeric-ascending"), "Order added")
+        self.order.setToolTip("Review order lists the images still to review first, the "
+                              "least confident on top: Enter opens them in this order")
+        self.order.currentIndexChanged.connect(
+            lambda i: self._proxy.set_review_order(i == 0))
+        for combo in (self.filter, self.order):   # long texts must not widen the panel
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.view = QListView()
         self.view.setModel(self._proxy)
         self.view.setIconSize(ICON_SIZE)
@@ -200,9 +233,11 @@ class ImageListPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.filter)
+        layout.addWidget(self.order)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.count)
-        for signal in (self.model.modelReset, self.model.dataChanged, self.filter.activated):
+        for signal in (self.model.modelReset, self.model.dataChanged, self.filter.activated,
+                       self._proxy.layoutChanged):
             signal.connect(self._update_count)
         self._update_count()
 

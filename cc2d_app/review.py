@@ -6,9 +6,9 @@ The detector's confidence (heat-map peak × vote share, see engine/tpl/voting.py
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from engine.project import Landmark, LandmarkSource, ReviewStatus
+from engine.project import Landmark, LandmarkSource
 
 # The flag is a reading aid, not a verdict: every predicted point is still reviewed.
 LOW_CONFIDENCE = 0.5
@@ -25,20 +25,6 @@ def least_confidence(landmarks: Sequence[Landmark | None]) -> float | None:
     values = [lm.confidence if lm.confidence is not None else 0.0 for lm in landmarks
               if lm is not None and lm.source == LandmarkSource.PREDICTED]
     return min(values) if values else None
-
-
-def review_queue(
-    images: Iterable[tuple[int, ReviewStatus, Sequence[Landmark | None]]],
-    template_id: int | None,
-) -> list[int]:
-    """Images still to review, the least confident first (ties: the order added)."""
-    pending = []
-    for order, (image_id, status, landmarks) in enumerate(images):
-        least = least_confidence(landmarks)
-        if image_id == template_id or status == ReviewStatus.REVIEWED or least is None:
-            continue
-        pending.append((least, order, image_id))
-    return [image_id for _least, _order, image_id in sorted(pending)]
 
 
 def landmark_order(landmarks: Sequence[Landmark | None]) -> list[int]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from cc2d_app.review import review_queue
+from cc2d_app.image_state import review_queue
 from engine.errors import CC2DError
 from engine.project import (
     EditEntry,
@@ -111,7 +111,7 @@ class ProjectSession(QObject):
 
     def review_queue(self) -> list[int]:
         """Images still to review, the least confident first."""
-        return review_queue(((r.id, r.status, self.landmarks(r.id)) for r in self._images),
+        return review_queue(((r, self.landmarks(r.id)) for r in self._images),
                             self.template_id())
 
     def undo_redo_state(self) -> tuple[str, str]:

@@ -108,3 +108,43 @@ def nudge(
     """Point moved by an arrow key: 1 px, 10 px with ``big`` (Shift), kept on the image."""
     step = 10.0 if big else 1.0
     return clamp_to_image(x + key_dx * step, y + key_dy * step, width, height)
+
+
+def label_offsets(
+    points_screen: Sequence[Point | None], sizes: Sequence[tuple[float, float]], ring: float
+) -> list[Point]:
+    """Top-left corners (relative to each point, screen px) for the labels, so that a label
+    covers as little as it can of the other rings and labels (e.g. LIT beside UIT at fit
+    zoom). Right of the point unless that overlaps; points in index order, greedily."""
+    def box(p: Point, off: Point, size: tuple[float, float]) -> tuple[float, ...]:
+        return (p[0] + off[0], p[1] + off[1], p[0] + off[0] + size[0], p[1] + off[1] + size[1])
+
+    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return w * h if w > 0 and h > 0 else 0.0
+
+    rings = [(p[0] - ring, p[1] - ring, p[0] + ring, p[1] + ring)
+             for p in points_screen if p is not None]
+    taken: list[tuple[float, ...]] = []
+    offsets: list[Point] = []
+    gap = ring + 4
+    for p, (w, h) in zip(points_screen, sizes, strict=True):
+        candidates = [(gap, -h / 2), (-gap - w, -h / 2), (-w / 2, -gap - h), (-w / 2, gap),
+                      (ring, -ring - h), (ring, ring), (-ring - w, -ring - h), (-ring - w, ring)]
+        if p is None:
+            offsets.append(candidates[0])
+            continue
+        own = (p[0] - ring, p[1] - ring, p[0] + ring, p[1] + ring)
+        best, best_cost = candidates[0], math.inf
+        for off in candidates:
+            b = box(p, off, (w, h))
+            cost = sum(overlap(b, r) for r in rings if r != own) + sum(
+                overlap(b, t) for t in taken)
+            if cost < best_cost - 1e-9:   # the first candidate wins a tie
+                best, best_cost = off, cost
+            if cost == 0:
+                break
+        offsets.append(best)
+        taken.append(box(p, best, (w, h)))
+    return offsets

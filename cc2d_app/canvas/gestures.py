@@ -102,13 +102,18 @@ class GestureHandling:
         self._update_hover()
         event.accept()
 
-    def _pick(self, pos: QPointF) -> Gesture | None:
-        """Select and start dragging the placed landmark within PICK_RADIUS of ``pos``."""
+    def landmark_at(self, pos: QPointF) -> int | None:
+        """The placed landmark whose centre is nearest viewport ``pos``, within PICK_RADIUS:
+        the one hovering names and a drag moves, whatever is drawn on top."""
         screen = []
         for p in self._landmarks.points:
             q = None if p is None else self.image_to_viewport(*p)
             screen.append(None if q is None else (q.x(), q.y()))
-        index = nearest_landmark(screen, (pos.x(), pos.y()), PICK_RADIUS)
+        return nearest_landmark(screen, (pos.x(), pos.y()), PICK_RADIUS)
+
+    def _pick(self, pos: QPointF) -> Gesture | None:
+        """Select and start dragging the placed landmark within PICK_RADIUS of ``pos``."""
+        index = self.landmark_at(pos)
         if index is None:
             return None
         self._landmarks.select(index)

@@ -21,6 +21,7 @@ PALETTE = (
 )
 
 RING_RADIUS = 6.0  # screen px; ~12 px ring
+LABEL_HEIGHT = 12.0  # screen px, the label's font size
 HALO = QColor(0, 0, 0, 200)
 
 
@@ -41,6 +42,8 @@ class LandmarkItem(QGraphicsItem):
         self._selected = False
         self._low_confidence = False
         self._label: str | None = None
+        self._text_path = QPainterPath()      # the label with its top-left at (0, 0)
+        self._label_offset = QPointF(RING_RADIUS + 4, -LABEL_HEIGHT / 2)
         self._label_path = QPainterPath()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(10)
@@ -52,12 +55,31 @@ class LandmarkItem(QGraphicsItem):
         self.prepareGeometryChange()
         self._label = label
         font = QFont()
-        font.setPixelSize(12)
+        font.setPixelSize(int(LABEL_HEIGHT))
         font.setBold(True)
         path = QPainterPath()
-        path.addText(QPointF(RING_RADIUS + 4, 4.5), font, label)
-        self._label_path = path
+        path.addText(QPointF(0, 0), font, label)
+        top_left = path.boundingRect().topLeft()
+        self._text_path = path.translated(-top_left.x(), -top_left.y())
+        self._label_path = self._text_path.translated(self._label_offset)
         self.update()
+
+    def label_size(self) -> tuple[float, float]:
+        rect = self._text_path.boundingRect()
+        return rect.width(), max(rect.height(), LABEL_HEIGHT)
+
+    def set_label_offset(self, x: float, y: float) -> None:
+        """Where the label's top-left sits relative to the point, in screen px."""
+        offset = QPointF(x, y)
+        if offset != self._label_offset:
+            self.prepareGeometryChange()
+            self._label_offset = offset
+            self._label_path = self._text_path.translated(offset)
+            self.update()
+
+    def label_rect(self) -> QRectF:
+        """The label's box relative to the point, in screen px."""
+        return self._label_path.boundingRect()
 
     def set_colour(self, colour: QColor) -> None:
         if colour != self._colour:
@@ -71,9 +93,6 @@ class LandmarkItem(QGraphicsItem):
         if selected != self._selected:
             self._selected = selected
             self.update()
-
-    def is_selected(self) -> bool:
-        return self._selected
 
     def set_low_confidence(self, low: bool) -> None:
         if low != self._low_confidence:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsScene
 
-from cc2d_app.canvas.landmark_item import LandmarkItem, landmark_colour
+from cc2d_app.canvas.geometry import label_offsets
+from cc2d_app.canvas.landmark_item import RING_RADIUS, LandmarkItem, landmark_colour
 
 Point = tuple[float, float]
 
@@ -57,7 +58,6 @@ class LandmarkLayer:
                 item.set_label(self.label(index))
             item.set_selected(index == self._selected)
             item.set_low_confidence(self._is_low(index))
-            item.setToolTip(self._tooltip(index))
             if index != held:
                 item.setPos(point[0], point[1])
 
@@ -79,13 +79,21 @@ class LandmarkLayer:
             item.set_low_confidence(self._is_low(i))
 
     def set_tooltips(self, texts: Sequence[str]) -> None:
-        """Hover texts by index (name, confidence, who placed it); kept for later items."""
+        """Hover texts by index (name, confidence, who placed it); the canvas shows the one
+        of the point nearest the cursor, the one a drag would move."""
         self._tooltips = list(texts)
-        for i, item in self.items.items():
-            item.setToolTip(self._tooltip(i))
 
-    def _tooltip(self, index: int) -> str:
-        return self._tooltips[index] if index < len(self._tooltips) else ""
+    def tooltip(self, index: int) -> str:
+        placed = index in self.items
+        return self._tooltips[index] if placed and index < len(self._tooltips) else ""
+
+    def arrange_labels(self, to_screen: Callable[[float, float], Point]) -> None:
+        """Place each label where it hides the fewest other rings and labels on screen."""
+        indices = sorted(self.items)
+        screen = [to_screen(*self.items[i].pos().toTuple()) for i in indices]
+        sizes = [self.items[i].label_size() for i in indices]
+        for i, (x, y) in zip(indices, label_offsets(screen, sizes, RING_RADIUS + 1), strict=True):
+            self.items[i].set_label_offset(x, y)
 
     def _is_low(self, index: int) -> bool:
         return index < len(self._low_confidence) and self._low_confidence[index]

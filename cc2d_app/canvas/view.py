@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QResizeEvent, QWheelEvent
-from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from cc2d_app.canvas.geometry import centre_after_zoom, fit_scale, inside_image, zoom_about
 from cc2d_app.canvas.gestures import GestureHandling
@@ -42,7 +42,6 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
     cursorMoved = Signal(float, float)  # noqa: N815
     windowChanged = Signal(float, float)  # noqa: N815
     calibrationLineDrawn = Signal(float, float, float, float)  # noqa: N815
-    zoomChanged = Signal(float)  # noqa: N815
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +118,7 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
         under the mouse until release."""
         dragged = self._dragged_index()
         self._landmarks.set(points, colors, labels, names, held=dragged)
+        self._arrange_labels()
         if dragged is not None and not self._landmarks.placed(dragged):
             self._cancel_gesture()  # the landmark being dragged was cleared meanwhile
         self._update_hover()
@@ -142,8 +142,17 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
 
     def landmark_tooltip(self, index: int) -> str:
         """What hovering landmark ``index`` shows ("" when it is not placed)."""
+        return self._landmarks.tooltip(index)
+
+    def landmark_label_rect(self, index: int) -> QRectF:
+        """Where landmark ``index``'s label is drawn, in viewport px (empty: not placed)."""
         item = self._landmarks.items.get(index)
-        return item.toolTip() if item is not None else ""
+        if item is None:
+            return QRectF()
+        return item.label_rect().translated(self.mapFromScene(item.pos()).toPointF())
+
+    def _arrange_labels(self) -> None:
+        self._landmarks.arrange_labels(lambda x, y: self.image_to_viewport(x, y).toTuple())
 
     def show_measurement(self, lines: Sequence[Segment], text: str, angle: bool) -> None:
         """Draw a measurement's lines (image px) with its value; for an ``angle``, arcs
@@ -241,7 +250,7 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
         self._centre = QPointF(centre)
         self._image.set_smooth(zoom < 1.0)
         if changed:
-            self.zoomChanged.emit(zoom)
+            self._arrange_labels()   # labels keep their screen size: what overlaps changes
         self.viewport().update()
 
     def _pan(self, dx: float, dy: float) -> None:
@@ -312,6 +321,14 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QEvent.Type.Leave:
             self._hover(None)
+        elif event.type() == QEvent.Type.ToolTip:
+            index = self.landmark_at(QPointF(event.pos()))
+            text = "" if index is None else self._landmarks.tooltip(index)
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
         return super().viewportEvent(event)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802

@@ -84,3 +84,53 @@ def test_review_correct_restore_and_next(qtbot, project):
     assert all(session.image(i).status == ReviewStatus.REVIEWED for i in ids[1:])
     click(ws.canvas, at(ws.canvas, 5, 5))  # nothing to place on a fully predicted image
     window.close()
+
+
+def listed(ws) -> list[tuple[int, str]]:
+    """What the image list shows, top to bottom: image id and the row's second line."""
+    view = ws.images.view
+    rows = []
+    for row in range(view.model().rowCount()):
+        index = view.model().index(row, 0)
+        rows.append((index.data(Qt.ItemDataRole.UserRole + 1),
+                     index.data(Qt.ItemDataRole.DisplayRole).split("\n")[1]))
+    return rows
+
+
+def test_the_list_is_the_review_queue(qtbot, project):
+    folder, ids = project
+    window = MainWindow()
+    show_active(qtbot, window)
+    window.open_project(str(folder))
+    ws = window.workspace
+    panel = ws.images
+    # Review order: the images to review, least confident first, with their doubtful points;
+    # then the rest (the template) in the order added.
+    assert listed(ws) == [(ids[2], "needs review · 1 doubtful"), (ids[3], "needs review"),
+                          (ids[1], "needs review"), (ids[0], "template")]
+    panel.filter.setFocus()
+    QTest.keyClicks(panel.filter, "Needs")
+    assert panel.filter.currentText() == "Needs review"
+    assert [i for i, _ in listed(ws)] == [ids[2], ids[3], ids[1]]
+    assert panel.count.text() == "3 of 4 images"
+
+    # Enter on the top image: it is reviewed and leaves the filtered queue; the next one
+    # is opened and is the list's current row, now at the top.
+    qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.view.visualRect(panel.view.model().index(0, 0)).center())
+    assert ws.current_id == ids[2]
+    rec = window.session.image(ids[2])
+    qtbot.waitUntil(lambda: ws.canvas.image_size() == (rec.width, rec.height))
+    QTest.keyClick(ws.canvas, Qt.Key.Key_Return)
+    assert ws.current_id == ids[3] == panel.current_id()
+    assert panel.view.currentIndex().row() == 0
+    assert panel.count.text() == "2 of 4 images"
+
+    # Order added: the file order again, the reviewed image included under All images.
+    panel.filter.setFocus()
+    QTest.keyClick(panel.filter, Qt.Key.Key_Home)     # All images
+    panel.order.setFocus()
+    QTest.keyClick(panel.order, Qt.Key.Key_End)       # Order added
+    assert [i for i, _ in listed(ws)] == ids
+    assert listed(ws)[2] == (ids[2], "reviewed")
+    window.close()

@@ -76,7 +76,7 @@ def test_train_review_export(qtbot, project, tmp_path):
         points = session.landmarks(image_id)
         assert all(p is not None and p.source == LandmarkSource.PREDICTED
                    and p.confidence is not None for p in points)
-        assert ws.images.model.state(image_id).value == "predicted"
+        assert ws.images.model.state(image_id).value == "needs review"
     assert session.review_queue()  # something to review, least confident first
 
     target = session.review_queue()[0]

@@ -11,6 +11,7 @@ from cc2d_app.canvas.geometry import (
     clamp_to_image,
     fit_scale,
     inside_image,
+    label_offsets,
     nearest_landmark,
     nice_scale_bar,
     nudge,
@@ -107,6 +108,26 @@ def test_image_bounds():
     assert not inside_image(-0.6, 10, 300, 200)
     assert not inside_image(10, 199.6, 300, 200)
     assert clamp_to_image(-3.0, 250.0, 300, 200) == (-0.5, 199.5)
+
+
+def boxes_overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_labels_go_right_unless_they_would_hide_another_point():
+    size = (24.0, 12.0)
+    alone = label_offsets([(100.0, 100.0), None], [size, size], ring=7.0)
+    assert alone[0] == (11.0, -6.0)
+    # Three points a few px apart (incisor tips at fit zoom): no label covers another
+    # label or another point's ring.
+    points = [(100.0, 100.0), (104.0, 101.0), (101.0, 106.0)]
+    offsets = label_offsets(points, [size] * 3, ring=7.0)
+    labels = [(x + dx, y + dy, x + dx + size[0], y + dy + size[1])
+              for (x, y), (dx, dy) in zip(points, offsets)]
+    rings = [(x - 7, y - 7, x + 7, y + 7) for x, y in points]
+    for i, label in enumerate(labels):
+        assert not any(boxes_overlap(label, other) for j, other in enumerate(labels) if j != i)
+    assert not boxes_overlap(labels[0], rings[1]) and not boxes_overlap(labels[1], rings[0])
 
 
 def test_geometry_needs_no_qt():
