@@ -64,6 +64,7 @@ class LandmarkPanel(QWidget):
         self._schema = schema
         self.heading = QLabel()
         self.heading.setObjectName("heading")
+        self.heading.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
         self.tree.setHeaderLabels(["#", "", "Landmark", ""])

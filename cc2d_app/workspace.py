@@ -32,6 +32,9 @@ from cc2d_app.workers import ImageLoader
 from engine.analysis import MeasurementResult, analysis_for_schema
 
 
+SIDE_MIN_WIDTH = 300  # px
+
+
 class Workspace(QWidget):
     """One project's screen. ``statusText`` feeds the status bar (cursor, value, zoom)."""
 
@@ -72,6 +75,10 @@ class Workspace(QWidget):
         side.addTab(self.training_panel, "Training")
         self.training.started.connect(lambda: side.setCurrentWidget(self.training_panel))
         self.side_tabs = side
+        # Explicit minimum widths: the panels' texts change with every click ("10 of 19
+        # placed", descriptions) and must never resize the canvas under the cursor.
+        self.images.setMinimumWidth(SIDE_MIN_WIDTH - 60)
+        side.setMinimumWidth(SIDE_MIN_WIDTH)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.images)
         splitter.addWidget(self.canvas)

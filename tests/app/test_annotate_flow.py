@@ -3,6 +3,7 @@ quit → reopen; coordinates checked in the project store, in original-image pix
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import new_project
@@ -14,8 +15,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QListWidget, QPushButton
 
 from cc2d_app.main_window import MainWindow
+from cc2d_app.session import ProjectSession
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.project import Project
+from engine.project import Project, load_schema
 
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -142,3 +144,32 @@ def test_annotate_the_template_and_reopen(qtbot, rays):
     assert near(final[2], (nudged[0], nudged[1] - 10), 1e-6)
     assert near(final[3], dragged, 1e-6)
     again.close()
+
+
+def test_the_image_stays_put_while_the_landmarks_are_placed(qtbot, tmp_path):
+    """The side panel's texts change with every click ("10 of 19 landmarks placed", the
+    landmark's description, what is still missing), but the canvas never moves under the
+    cursor: every click lands where the user aimed."""
+    write_phantom_dataset(tmp_path / "rays", 2, PhantomSpec(n_landmarks=4, width=400,
+                                                            height=480), seed=2)
+    session = ProjectSession.create(tmp_path / "proj", load_schema("isbi2015_cephalometric"))
+    session.add_images_task([tmp_path / "rays"])(lambda d, t: None, threading.Event())
+    session.images_added()
+    session.close()
+    window = MainWindow()
+    show_active(qtbot, window, width=1000, height=700)   # a laptop screen
+    window.open_project(str(tmp_path / "proj"))
+    canvas = window.workspace.canvas
+    wait_for_image(qtbot, window)
+    window.workspace.splitter.setSizes([150, 2000, 50])   # panels dragged as narrow as allowed
+    qtbot.wait(50)
+    image_id = window.workspace.current_id
+    aims = [(20.0 + 19 * i, 30.0 + 23 * i) for i in range(19)]
+    before = canvas.image_to_viewport(0, 0)
+    for i, aim in enumerate(aims):
+        click(canvas, at(canvas, *aim))
+        qtbot.wait(20)   # let a re-layout, if any, happen before the next aim
+        assert canvas.image_to_viewport(0, 0) == before, f"the image moved at landmark {i + 1}"
+    for i, point in enumerate(stored(window.session.folder, image_id)):
+        assert near(point, aims[i], 0.6), (i, point, aims[i])
+    window.close()
