@@ -31,7 +31,6 @@ from cc2d_app.view_panel import ViewPanel
 from cc2d_app.workers import ImageLoader
 from engine.analysis import MeasurementResult, analysis_for_schema
 
-
 SIDE_MIN_WIDTH = 300  # px
 
 
