@@ -27,6 +27,7 @@ from cc2d_app.workers import Task
 from engine.analysis import Analysis
 from engine.analysis.report import write_analysis_csv
 from engine.project import Project
+from engine.project.export import image_names
 
 
 def report_data(session: ProjectSession, image_id: int, analysis: Analysis | None,
@@ -51,9 +52,10 @@ def measurements_csv_function(project: Project, analysis: Analysis, path: Path
 
     def run(_progress: Callable[[int, int], None], _cancel: threading.Event) -> tuple[int, int]:
         rows = []
+        names = image_names(project)   # the name every export gives an image
         for image_id in image_scope(project, "reviewed", None):
             rec = project.image(image_id)
-            rows.append((rec.name, measure_image(analysis, project.landmarks(image_id),
+            rows.append((names[image_id], measure_image(analysis, project.landmarks(image_id),
                                                  rec.spacing)))
         return len(rows), write_analysis_csv(path, rows)
 

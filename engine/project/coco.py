@@ -29,7 +29,7 @@ def coco_document(project: Project, image_ids: ImageIds = None) -> dict[str, Any
     for item in collect(project, image_ids):
         rec = item.record
         images.append({
-            "id": rec.id, "file_name": rec.stored_path, "width": rec.width, "height": rec.height,
+            "id": rec.id, "file_name": item.key, "width": rec.width, "height": rec.height,
         })
         placed = [lm for lm in item.landmarks if lm is not None]
         if not placed:

@@ -1,5 +1,11 @@
 """Export a project's landmarks: long CSV and JSON (plus the Slicer and COCO modules).
 
+Images are named by one rule in every export (ADR 0015): ``image`` is the image's key
+(engine.data.image_keys over all the project's images: the file name where it is unique,
+else the path from the twins' common folder), and ``folder`` its absolute folder, so a
+file still resolves after it is moved and re-imports by the rule the importer reads.
+The template counts as reviewed: a person placed every point of it.
+
 Coordinates are pixels of the original image, origin at the centre of the top-left
 pixel, x right, y down; millimetres are ``x_mm = x * col_mm``, ``y_mm = y * row_mm``
 and are left empty where the spacing is unknown. Every file is written atomically,
@@ -19,13 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
+from engine.data.image_keys import image_keys
 from engine.errors import ProjectError
 from engine.project.db import is_disk_full
-from engine.project.model import ImageRecord, Landmark
+from engine.project.model import ImageRecord, Landmark, ReviewStatus
 from engine.project.store import Project
 
 CSV_COLUMNS = (
-    "image", "landmark", "name", "x_px", "y_px", "x_mm", "y_mm", "source", "confidence", "status",
+    "image", "folder", "landmark", "name", "x_px", "y_px", "x_mm", "y_mm", "source",
+    "confidence", "status",
 )
 JSON_FORMAT = "cc2d-landmarks"
 JSON_VERSION = 1
@@ -33,10 +41,17 @@ JSON_VERSION = 1
 
 @dataclass(frozen=True)
 class ImageLandmarks:
-    """An image with one entry per schema landmark (``None``: not placed)."""
+    """An image with one entry per schema landmark (``None``: not placed), its export name
+    and its review status as exported."""
 
     record: ImageRecord
     landmarks: list[Landmark | None]
+    key: str
+    status: str
+
+    @property
+    def folder(self) -> str:
+        return str(self.record.path.parent)
 
     def mm(self, lm: Landmark) -> tuple[float, float] | None:
         """Position in mm, or ``None`` without a pixel spacing."""
@@ -49,8 +64,21 @@ ImageIds = Collection[int] | None
 
 def collect(project: Project, image_ids: ImageIds = None) -> list[ImageLandmarks]:
     """The images (all, or those in ``image_ids``) with their landmarks, in the order added."""
-    return [ImageLandmarks(rec, project.landmarks(rec.id)) for rec in project.images()
-            if image_ids is None or rec.id in image_ids]
+    records = project.images()
+    keys = image_names(project)
+    template = project.template()
+    template_id = template.id if template else None
+    return [ImageLandmarks(rec, project.landmarks(rec.id), keys[rec.id],
+                           ReviewStatus.REVIEWED.value if rec.id == template_id
+                           else rec.status.value)
+            for rec in records if image_ids is None or rec.id in image_ids]
+
+
+def image_names(project: Project) -> dict[int, str]:
+    """``{image id: export name}``, the same whichever images one export holds."""
+    records = project.images()
+    return {rec.id: key for rec, key in zip(records, image_keys([r.path for r in records]),
+                                             strict=True)}
 
 
 def output_folder(folder: Path) -> Path:
@@ -67,7 +95,7 @@ def unique_stem(rec: ImageRecord, used: set[str]) -> str:
 
     Two images may share a file name in different folders: the second gets its id added.
     """
-    stem = re.sub(r'[\\/:*?"<>|]', "_", Path(rec.stored_path).stem)
+    stem = re.sub(r'[\\/:*?"<>|]', "_", Path(rec.name).stem)
     name = stem if stem.casefold() not in used else f"{stem}_{rec.id}"
     used.add(name.casefold())
     return name
@@ -116,9 +144,8 @@ def export_csv(project: Project, path: str | os.PathLike[str], image_ids: ImageI
     writer.writerow(CSV_COLUMNS)
     names = project.schema.names
     for item in collect(project, image_ids):
-        rec = item.record
         for i, lm in enumerate(item.landmarks):
-            row = [rec.stored_path, i + 1, names[i]]
+            row = [item.key, item.folder, i + 1, names[i]]
             if lm is None:
                 row += ["", "", "", "", "", ""]
             else:
@@ -128,7 +155,7 @@ def export_csv(project: Project, path: str | os.PathLike[str], image_ids: ImageI
                     _num(mm[0] if mm else None, 4), _num(mm[1] if mm else None, 4),
                     lm.source.value, _num(lm.confidence, 4),
                 ]
-            writer.writerow([*row, rec.status.value])
+            writer.writerow([*row, item.status])
     write_text(path, buf.getvalue())
     return path
 
@@ -143,6 +170,7 @@ def export_json(project: Project, path: str | os.PathLike[str], image_ids: Image
     """Write the schema plus, per image, its spacing, status and landmarks (full precision)."""
     path = Path(path)
     template = project.template()
+    keys = image_names(project)
     images = []
     for item in collect(project, image_ids):
         rec = item.record
@@ -157,8 +185,8 @@ def export_json(project: Project, path: str | os.PathLike[str], image_ids: Image
             )
             points.append(point)
         images.append({
-            "image": rec.stored_path, "sha256": rec.sha256,
-            "width": rec.width, "height": rec.height, "status": rec.status.value,
+            "image": item.key, "folder": item.folder, "sha256": rec.sha256,
+            "width": rec.width, "height": rec.height, "status": item.status,
             "spacing": _spacing_json(rec), "landmarks": points,
         })
     doc = {
@@ -166,7 +194,7 @@ def export_json(project: Project, path: str | os.PathLike[str], image_ids: Image
         "version": JSON_VERSION,
         "coordinates": "pixels, origin at the centre of the top-left pixel, x right, y down",
         "schema": project.schema.to_dict(),
-        "template": template.stored_path if template else None,
+        "template": keys[template.id] if template else None,
         "images": images,
     }
     write_text(path, json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n")

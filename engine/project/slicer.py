@@ -60,7 +60,7 @@ def markups(item: ImageLandmarks, project: Project) -> dict[str, Any]:
         "@schema": SCHEMA_URL,
         "markups": [{
             "type": "Fiducial",
-            "name": Path(item.record.stored_path).stem,
+            "name": Path(item.key).stem,
             "coordinateSystem": "LPS",
             "coordinateUnits": "mm",
             "locked": False,

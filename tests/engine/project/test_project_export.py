@@ -43,12 +43,14 @@ def test_csv_long_format(labelled: Project, tmp_path: Path) -> None:
     out = export_csv(labelled, tmp_path / "out.csv")
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert list(rows[0]) == [
-        "image", "landmark", "name", "x_px", "y_px", "x_mm", "y_mm", "source", "confidence",
-        "status",
+        "image", "folder", "landmark", "name", "x_px", "y_px", "x_mm", "y_mm", "source",
+        "confidence", "status",
     ]
     assert len(rows) == 4 * N_CUSTOM
     first = rows[0]
-    assert first["image"] == "../images/img0.png" and first["landmark"] == "1"
+    assert first["image"] == "img0.png" and first["landmark"] == "1"
+    assert Path(first["folder"]) == labelled.images()[0].path.parent and Path(
+        first["folder"]).is_absolute()
     assert float(first["x_px"]) == 10.5 and float(first["y_px"]) == 20.25
     assert float(first["x_mm"]) == pytest.approx(1.05) and float(first["y_mm"]) == 4.05
     assert first["source"] == "template" and first["confidence"] == ""
@@ -62,11 +64,37 @@ def test_csv_long_format(labelled: Project, tmp_path: Path) -> None:
     assert other["x_px"] == "7.000" and other["x_mm"] == "" and other["status"] == "unreviewed"
 
 
+def test_every_export_names_images_by_one_rule_and_the_template_as_reviewed(
+        project: Project, tmp_path: Path) -> None:
+    # Two files called img0.png in two folders: each keeps its folder in its name, in every
+    # format; the template was never marked reviewed in the store, yet exports as reviewed.
+    write_png(tmp_path / "twin" / "img0.png", 99)
+    project.add_images([tmp_path / "twin" / "img0.png"])
+    records = project.images()
+    project.set_template(records[0].id)
+    project.set_landmark(records[0].id, 0, 1.0, 2.0, "template")
+    assert project.image(records[0].id).status.value == "unreviewed"
+    rows = list(csv.DictReader(export_csv(project, tmp_path / "o.csv").open(encoding="utf-8")))
+    names = list(dict.fromkeys(r["image"] for r in rows))
+    assert names[0] != names[-1] and Path(names[0]).name == Path(names[-1]).name == "img0.png"
+    assert names[1:-1] == [r.name for r in records[1:-1]]
+    assert {r["status"] for r in rows if r["image"] == names[0]} == {"reviewed"}
+    doc = json.loads(export_json(project, tmp_path / "o.json").read_text(encoding="utf-8"))
+    assert [i["image"] for i in doc["images"]] == names and doc["template"] == names[0]
+    assert doc["images"][0]["status"] == "reviewed"
+    coco = json.loads(export_coco(project, tmp_path / "o.coco.json").read_text(encoding="utf-8"))
+    assert [i["file_name"] for i in coco["images"]] == names
+    # The measurements table of the app and every re-import read the same names.
+    report = import_landmarks(project, tmp_path / "o.csv")
+    assert len(report.matched) == len(records)
+
+
 def test_json_export(labelled: Project, tmp_path: Path) -> None:
     doc = json.loads(export_json(labelled, tmp_path / "out.json").read_text(encoding="utf-8"))
     assert doc["format"] == "cc2d-landmarks" and doc["version"] == 1
     assert doc["schema"] == custom_schema().to_dict()
-    assert doc["template"] == "../images/img0.png" and len(doc["images"]) == 4
+    assert doc["template"] == "img0.png" and len(doc["images"]) == 4
+    assert doc["images"][0]["folder"] == str(labelled.images()[0].path.parent)
     img = doc["images"][0]
     assert img["spacing"] == {"row_mm": 0.2, "col_mm": 0.1, "source": "user"}
     assert img["status"] == "reviewed" and img["width"] == 40 and len(img["sha256"]) == 64
@@ -106,7 +134,7 @@ def test_coco_keypoints(labelled: Project, tmp_path: Path) -> None:
     doc = json.loads(export_coco(labelled, tmp_path / "coco.json").read_text(encoding="utf-8"))
     (cat,) = doc["categories"]
     assert cat["keypoints"] == list(custom_schema().names) and cat["skeleton"] == []
-    assert [im["file_name"] for im in doc["images"]][0] == "../images/img0.png"
+    assert [im["file_name"] for im in doc["images"]][0] == "img0.png"
     assert len(doc["annotations"]) == 2  # images without landmarks get no annotation
     ann = doc["annotations"][0]
     assert ann["image_id"] == doc["images"][0]["id"] and ann["category_id"] == cat["id"]

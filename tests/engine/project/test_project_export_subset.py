@@ -37,9 +37,9 @@ def test_every_format_exports_only_the_chosen_images(two_done, tmp_path: Path, f
     text = paths[0].read_text(encoding="utf-8")
     if fmt == "csv":
         rows = list(csv.DictReader(text.splitlines()))
-        assert len(rows) == N_CUSTOM and {r["image"] for r in rows} == {"../images/img1.png"}
+        assert len(rows) == N_CUSTOM and {r["image"] for r in rows} == {"img1.png"}
     elif fmt == "json":
-        assert [i["image"] for i in json.loads(text)["images"]] == ["../images/img1.png"]
+        assert [i["image"] for i in json.loads(text)["images"]] == ["img1.png"]
     elif fmt == "coco":
         doc = json.loads(text)
         assert [i["id"] for i in doc["images"]] == [b]
