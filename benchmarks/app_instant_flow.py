@@ -81,7 +81,7 @@ def main() -> int:
     from app_events import pump, wait_until
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QDialog
 
     from cc2d_app.main_window import MainWindow
     from cc2d_app.session import ProjectSession
@@ -104,6 +104,15 @@ def main() -> int:
     # training images 144 and 038 (see the results' data note), so 298 images go in.
     pump(app, 2)
     wait_until(app, window.progress.isHidden, 900)
+    pump(app, 1)
+    # The notice of the two refused copies (and a template proposal) would take the keys:
+    # closed as a user would, then the main window is active again.
+    for dialog in QApplication.topLevelWidgets():
+        if isinstance(dialog, QDialog) and dialog.isVisible():
+            print(f"closing dialog: {dialog.windowTitle()}", flush=True)
+            dialog.reject()
+    window.activateWindow()
+    wait_until(app, window.isActiveWindow, 30)
     n_images = len(window.session.images())
     ws, session = window.workspace, window.session
     matched: list[float] = []
@@ -139,6 +148,8 @@ def main() -> int:
         before = len(matched)
         t0 = time.perf_counter()
         QTest.keyClick(ws.canvas, Qt.Key.Key_Return)
+        if session.image(image_id).status.value != "reviewed":
+            raise RuntimeError(f"Enter did not mark {path.name} reviewed")
         wait_until(app, lambda b=before: len(matched) > b, 600)
         rematch_s.append(matched[-1] - t0)
         reviewed.append(path.name)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from cc2d_app import file_dialogs
 from cc2d_app.error_dialog import show_error
 from cc2d_app.session import ProjectSession
+from cc2d_app.settings import AppSettings
 from cc2d_app.workers import Task
 from engine.project import Project, ReviewStatus
 from engine.project.annotated import export_annotated
@@ -90,8 +91,9 @@ class ExportDialog(QDialog):
     """Non-blocking (``open()``); ``finishedExport`` carries the ExportResult."""
 
     def __init__(self, session: ProjectSession, current_id: int | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, settings: AppSettings | None = None) -> None:
         super().__init__(parent)
+        self._settings = settings
         project = session.reader()
         default_folder = session.folder / "exports"
         self.setWindowTitle("Export landmarks")
@@ -152,6 +154,12 @@ class ExportDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        saved = settings.export_choices(list(FORMATS), SCOPES) if settings else None
+        if saved is not None:   # the last export's ticks, as far as they apply here
+            for key, box in self.format_boxes.items():
+                box.setChecked(key in saved[0])
+            if self.scope_buttons[saved[1]].isEnabled():
+                self.scope_buttons[saved[1]].setChecked(True)
         self._validate()
 
     def chosen_formats(self) -> list[str]:
@@ -172,6 +180,8 @@ class ExportDialog(QDialog):
     def _export(self) -> None:
         folder = Path(self.folder.text().strip()).expanduser()
         ids = image_scope(self._project, self.chosen_scope(), self._current)
+        if self._settings is not None:
+            self._settings.set_export_choices(self.chosen_formats(), self.chosen_scope())
         task = Task(export_function(self._project, self.chosen_formats(), folder, ids), self)
         task.succeeded.connect(self._done)
         task.failed.connect(lambda exc, tb: show_error(self, "Export failed", exc, details=tb))

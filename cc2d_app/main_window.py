@@ -15,6 +15,7 @@ import qtawesome as qta
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QCheckBox,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -102,7 +103,7 @@ class MainWindow(QMainWindow):
         self.act_add = a("mdi6.image-plus", "&Add images…", self.add_images_dialog)
         self.act_export = a("mdi6.export", "&Export…", self._export, "Ctrl+E")
         self.act_close = a(None, "&Close project", self.close_project, QKeySequence.Close)
-        self.act_quit = a(None, "&Quit", self.close, QKeySequence.Quit)
+        self.act_quit = a(None, "&Quit", self._quit, "Ctrl+Q")  # QKeySequence.Quit is empty on Windows
         self.act_undo = a("mdi6.undo", "&Undo", self._undo, QKeySequence.Undo)
         self.act_redo = a("mdi6.redo", "&Redo", self._redo,
                           [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
@@ -113,9 +114,11 @@ class MainWindow(QMainWindow):
         self.act_template = a("mdi6.star", "Set as &template", self._set_template, "Ctrl+T")
         self.act_reviewed = a("mdi6.check-circle", "&Reviewed — next image", self._reviewed,
                               [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
-        self.act_fit = a("mdi6.fit-to-screen", "&Fit image (F)", lambda: self._canvas("fit"))
-        self.act_1to1 = a("mdi6.numeric-1-box", "Actual pixels (&1)",
-                          lambda: self._canvas("zoom_1to1"))
+        # Window shortcuts, so F and 1 work wherever the focus is (a list of the View tab
+        # would otherwise take F for its keyboard search); text fields still get the keys.
+        self.act_fit = a("mdi6.fit-to-screen", "&Fit image", lambda: self._canvas("fit"), "F")
+        self.act_1to1 = a("mdi6.numeric-1-box", "Actual pixels",
+                          lambda: self._canvas("zoom_1to1"), "1")
         self.act_calibrate = a("mdi6.ruler", "&Calibrate pixel size…", self._calibrate)
         self.act_report = a("mdi6.file-pdf-box", "&Report (PDF)…",
                             lambda: self.workspace and self.workspace.write_report(), "Ctrl+P")
@@ -130,7 +133,7 @@ class MainWindow(QMainWindow):
         for title, actions in (
             ("&Project", [self.act_new, self.act_open, self.act_demo, None, self.act_add,
                           self.act_export, self.act_measurements_csv, None, self.act_close,
-                          self.act_quit]),
+                          None, self.act_quit]),
             ("&Edit", [self.act_undo, self.act_redo]),
             ("&Image", [self.act_prev, self.act_next, None, self.act_template,
                         self.act_reviewed, self.act_calibrate, None, self.act_report]),
@@ -261,7 +264,9 @@ class MainWindow(QMainWindow):
     def _attach(self, session: ProjectSession) -> None:
         self.close_project()
         self.session = session
-        self.settings.add_recent_project(session.folder)
+        demo = session.folder.resolve().parent == self.settings.demo_dir().resolve()
+        self.settings.add_recent_project(session.folder,
+                                         "Demo (built-in sample images)" if demo else session.name)
         session.failed.connect(lambda title, exc: show_error(self, title, exc))
         session.undoRedoChanged.connect(self._undo_redo)
         session.saved.connect(self._saved)
@@ -356,7 +361,7 @@ class MainWindow(QMainWindow):
     def _export(self) -> None:
         if self.session is None or self.workspace is None:
             return
-        dialog = ExportDialog(self.session, self.workspace.current_id, self)
+        dialog = ExportDialog(self.session, self.workspace.current_id, self, self.settings)
         self._dialog = dialog
         dialog.open()
 
@@ -371,6 +376,25 @@ class MainWindow(QMainWindow):
     def _train(self) -> None:
         if self.workspace is not None:
             self.workspace.training.ask()
+
+    def _quit(self) -> None:
+        """Project ▸ Quit (Ctrl+Q, a key beside Ctrl+W): asks first while a project is open,
+        unless the user said not to."""
+        if self.session is None or not self.settings.ask_before_quit():
+            self.close()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Quit",
+                          "Quit CC2D landmark studio? Every edit is already saved; the "
+                          "project opens where you left it.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                          self)
+        box.button(QMessageBox.StandardButton.Yes).setText("Quit")
+        never = QCheckBox("Do not ask again", box)
+        box.setCheckBox(never)
+        box.button(QMessageBox.StandardButton.Yes).clicked.connect(
+            lambda: (self.settings.set_ask_before_quit(not never.isChecked()), self.close()))
+        self._dialog = box
+        box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.workspace is not None and self.workspace.training.busy:

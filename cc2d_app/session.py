@@ -207,9 +207,10 @@ class ProjectSession(QObject):
         return self._project.update_run(run_id, state=state, metrics=metrics)
 
     def unfinished_run(self) -> Run | None:
-        """The newest run that started but neither finished nor failed, if any."""
+        """The newest run that neither finished nor failed (cancelled, interrupted while
+        running, or left pending by a crash before it started), if any."""
         runs = [r for r in self._project.runs()
-                if r.state in (RunState.RUNNING, RunState.CANCELLED)]
+                if r.state in (RunState.PENDING, RunState.RUNNING, RunState.CANCELLED)]
         return runs[-1] if runs else None
 
     def unlabelled_images(self) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +124,37 @@ class AppSettings:
 
     def set_last_folder(self, purpose: str, folder: str | os.PathLike[str]) -> None:
         self._qs.setValue(f"folders/{purpose}", str(folder))
+        self._qs.sync()
+
+    # Choices remembered between dialogs ------------------------------------------------
+
+    def export_choices(self, formats: Sequence[str], scopes: Sequence[str]
+                       ) -> tuple[list[str], str] | None:
+        """The export formats and image scope chosen last, among those offered now; None
+        when nothing valid was saved."""
+        raw = self._qs.value("export/choices", "")
+        try:
+            saved = json.loads(raw) if isinstance(raw, str) and raw else None
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(saved, dict):
+            return None
+        chosen = [f for f in saved.get("formats", []) if isinstance(f, str) and f in formats]
+        scope = saved.get("scope")
+        if not chosen or scope not in scopes:
+            return None
+        return chosen, scope
+
+    def set_export_choices(self, formats: Sequence[str], scope: str) -> None:
+        self._qs.setValue("export/choices", json.dumps({"formats": list(formats),
+                                                        "scope": scope}))
+        self._qs.sync()
+
+    def ask_before_quit(self) -> bool:
+        return self._qs.value("quit/ask", "true") != "false"
+
+    def set_ask_before_quit(self, ask: bool) -> None:
+        self._qs.setValue("quit/ask", "true" if ask else "false")
         self._qs.sync()
 
     # Demo -----------------------------------------------------------------------------

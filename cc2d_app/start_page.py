@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import qtawesome
@@ -150,7 +151,9 @@ class StartPage(QWidget):
         self._recent.setIconSize(QSize(24, 24))
         self._recent.setUniformItemSizes(True)
         self._recent.setAlternatingRowColors(False)
-        self._recent.setToolTip("Double-click or press Enter to open")
+        self._last_open: tuple[str, float] | None = None
+        self._recent.setToolTip("Click or press Enter to open")
+        self._recent.itemClicked.connect(self._open_recent)
         self._recent.itemActivated.connect(self._open_recent)
         content.addWidget(self._recent, stretch=1)
         self._no_recent = QLabel("Projects you open will be listed here.")
@@ -244,4 +247,10 @@ class StartPage(QWidget):
             self.openProjectRequested.emit(folder)
 
     def _open_recent(self, item: QListWidgetItem) -> None:
-        self.openProjectRequested.emit(item.data(_FOLDER_ROLE))
+        # One click opens; the double-click a user may still give must not open it twice.
+        folder, now = item.data(_FOLDER_ROLE), time.monotonic()
+        if self._last_open is not None and self._last_open[0] == folder and (
+                now - self._last_open[1]) * 1000 < QApplication.doubleClickInterval() + 200:
+            return
+        self._last_open = (folder, now)
+        self.openProjectRequested.emit(folder)

@@ -34,8 +34,8 @@ from cc2d_app.training_worker import TrainingTask, start_training
 from engine.errors import CC2DError, ProjectError
 from engine.project import Run, RunState
 
-UNFINISHED = (RunState.RUNNING, RunState.CANCELLED, RunState.PENDING)
 IMPROVE = "Improve with my corrections"
+RESUME_DECLINED = "resume_declined"   # in a run's metrics: the user said No once
 
 
 class TrainingController(QObject):
@@ -273,9 +273,10 @@ class TrainingController(QObject):
             QCoreApplication.sendPostedEvents()
 
     def offer_resume(self) -> QMessageBox | None:
-        """After opening: an unfinished run? Ask whether to continue it (non-blocking)."""
+        """After opening: an unfinished run? Ask whether to continue it (non-blocking).
+        Asked once per run: No is remembered in the run (Train still resumes it)."""
         run = self._session.unfinished_run()
-        if run is None:
+        if run is None or run.metrics.get(RESUME_DECLINED):
             return None
         if "refit_of" in run.config:
             what = (f"Improving run {run.config['refit_of']} with your corrections "
@@ -289,9 +290,15 @@ class TrainingController(QObject):
         choice = TrainChoice(run.config.get("device", "auto"), run.config.get("profile", "quick"))
         box.button(QMessageBox.StandardButton.Yes).clicked.connect(
             lambda: self.improve(run) if "refit_of" in run.config else self.start(choice, run))
+        box.button(QMessageBox.StandardButton.No).clicked.connect(lambda: self._decline(run))
         self._dialog = box
         box.open()
         return box
+
+    def _decline(self, run: Run) -> None:
+        if not self._session.closed:
+            state = RunState.CANCELLED if run.state is RunState.RUNNING else run.state
+            self._session.update_run(run.id, state, metrics={**run.metrics, RESUME_DECLINED: True})
 
     # -- results --------------------------------------------------------------------------
 

@@ -144,9 +144,6 @@ class ImageLoader(QObject):
 
         self._full_pool.start(work)
 
-    def forget_thumbnail(self, image_id: int) -> None:
-        self._thumbs.pop(image_id, None)
-
     def wait(self, ms: int = 30000) -> None:
         """Block until queued decodes finish (app shutdown and tests)."""
         self._pool.waitForDone(ms)

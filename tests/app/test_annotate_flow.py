@@ -12,7 +12,7 @@ import pytest
 from gestures import at, click, drag, show_active, wheel
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QListWidget, QPushButton
+from PySide6.QtWidgets import QApplication, QListWidget, QMessageBox, QPushButton
 
 from cc2d_app.main_window import MainWindow
 from cc2d_app.session import ProjectSession
@@ -173,3 +173,44 @@ def test_the_image_stays_put_while_the_landmarks_are_placed(qtbot, tmp_path):
     for i, point in enumerate(stored(window.session.folder, image_id)):
         assert near(point, aims[i], 0.6), (i, point, aims[i])
     window.close()
+
+
+def test_f_fits_wherever_the_focus_is_and_quit_asks_first(qtbot, rays):
+    images, _truth = rays
+    window = open_window(qtbot)
+    create_project(qtbot, window, images)
+    canvas, ws = window.workspace.canvas, window.workspace
+    wait_for_image(qtbot, window)
+    fitted = canvas.zoom()
+    wheel(canvas, at(canvas, 50, 50), 3)
+    assert canvas.zoom() > fitted * 1.9
+    ws.side_tabs.setCurrentWidget(ws.view_panel)
+    qtbot.mouseClick(ws.view_panel.preset, LEFT)          # opens the preset list
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert QApplication.focusWidget() is not canvas
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_F)
+    assert canvas.zoom() == pytest.approx(fitted)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_1)
+    assert canvas.zoom() == pytest.approx(1.0)
+
+    # Ctrl+Q with a project open asks; Cancel keeps the window, Quit with "Do not ask
+    # again" closes it and the next Ctrl+Q quits at once.
+    QTest.keyClick(window, Qt.Key.Key_Q, CTRL)
+    box = next(w for w in QApplication.topLevelWidgets()
+               if isinstance(w, QMessageBox) and w.isVisible())
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), LEFT)
+    assert window.isVisible() and window.session is not None
+    QTest.keyClick(window, Qt.Key.Key_Q, CTRL)
+    box = next(w for w in QApplication.topLevelWidgets()
+               if isinstance(w, QMessageBox) and w.isVisible())
+    box.checkBox().click()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), LEFT)
+    qtbot.waitUntil(lambda: not window.isVisible())
+    again = open_window(qtbot)
+    recent = again.start.findChild(QListWidget)
+    qtbot.mouseClick(recent.viewport(), LEFT, pos=recent.visualItemRect(recent.item(0)).center())
+    qtbot.waitUntil(lambda: again.session is not None)
+    again.activateWindow()
+    qtbot.waitUntil(again.isActiveWindow)
+    QTest.keyClick(again, Qt.Key.Key_Q, CTRL)
+    qtbot.waitUntil(lambda: not again.isVisible())

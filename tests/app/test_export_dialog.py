@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QRadioB
 
 from cc2d_app.export_dialog import ExportDialog
 from cc2d_app.session import ProjectSession
+from cc2d_app.settings import AppSettings
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.project import LandmarkSchema, ReviewStatus
 
@@ -112,3 +113,31 @@ def test_missing_image_files_are_named_after_the_export(qtbot, session, tmp_path
     status = dialog.findChild(QLabel, "exportStatus")
     qtbot.waitUntil(lambda: "Wrote" in status.text(), timeout=10000)
     assert "1 image file(s) are missing" in status.text() and gone.name in status.text()
+
+
+def test_the_dialog_remembers_the_last_ticks(qtbot, session, tmp_path):
+    settings = AppSettings()
+
+    def opened() -> tuple[ExportDialog, dict, dict]:
+        dialog = ExportDialog(session, current_id=None, settings=settings)
+        qtbot.addWidget(dialog)
+        dialog.open()
+        qtbot.waitExposed(dialog)
+        boxes = {b.text().split(" (")[0]: b for b in dialog.findChildren(QCheckBox)}
+        radios = {r.text().split("  (")[0]: r for r in dialog.findChildren(QRadioButton)}
+        return dialog, boxes, radios
+
+    dialog, boxes, radios = opened()
+    assert dialog.chosen_formats() == ["csv"] and dialog.chosen_scope() == "all"  # first time
+    check(qtbot, boxes["JSON"])
+    check(qtbot, boxes["CSV"])
+    check(qtbot, radios["Reviewed images and the template"])
+    folder = dialog.findChild(QLineEdit, "exportFolder")
+    folder.selectAll()
+    qtbot.keyClicks(folder, str(tmp_path / "out"))
+    qtbot.mouseClick(next(b for b in dialog.findChildren(QPushButton) if b.text() == "Export"),
+                     LEFT)
+    qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=10000)
+    dialog.close()
+    again, _boxes, _radios = opened()
+    assert again.chosen_formats() == ["json"] and again.chosen_scope() == "reviewed"

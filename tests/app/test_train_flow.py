@@ -30,7 +30,7 @@ from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.pipeline import PipelineSettings, run_pipeline
-from engine.project import LandmarkSource, ReviewStatus, RunState
+from engine.project import LandmarkSource, Project, ReviewStatus, RunState
 
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -203,3 +203,22 @@ def test_a_failing_training_shows_its_message(qtbot, project, monkeypatch):
     assert window.session.reader().runs()[-1].state == RunState.FAILED
     box.accept()
     window.close()
+
+
+def test_the_resume_question_is_asked_once_per_run(qtbot, project):
+    folder, _steps = project
+    # A run left pending by a crash before it started: offered on open.
+    with Project.open(folder) as store:
+        run = store.add_run({"profile": "quick", "device": "cpu"})
+    window = open_project(qtbot, folder)
+    qtbot.waitUntil(lambda: visible_box() is not None)
+    box = visible_box()
+    assert "did not finish" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), LEFT)
+    window.close()
+    # Declined: not asked again, and the run stays for Train to resume.
+    again = open_project(qtbot, folder)
+    qtbot.wait(200)
+    assert visible_box() is None
+    assert again.session.unfinished_run().id == run.id
+    again.close()
