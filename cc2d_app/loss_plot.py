@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 CURVE_COLORS = ("#56b4e9", "#e69f00", "#009e73", "#cc79a7", "#f0e442", "#d55e00")
 BACKGROUND = "#22262c"   # theme.py's Base colour
 REDRAW_MS = 200
+MARKED_UP_TO = 30   # points drawn as dots too while a curve is this short: one is visible
 
 
 class LossPlot(pg.PlotWidget):
@@ -57,6 +58,9 @@ class LossPlot(pg.PlotWidget):
         """Whether the loss axis is logarithmic."""
         return bool(self.getPlotItem().getAxis("left").logMode)
 
+    def point_count(self) -> int:
+        return sum(len(steps) for steps, _ in self._points.values())
+
     def clear_curves(self) -> None:
         self._redraw.stop()
         item = self.getPlotItem()
@@ -74,4 +78,11 @@ class LossPlot(pg.PlotWidget):
         if log != self.log_scale():
             item.setLogMode(y=log)
         for stage, (steps, values) in self._points.items():
-            self._curves[stage].setData(steps, values)
+            curve = self._curves[stage]
+            curve.setData(steps, values)
+            short = len(steps) <= MARKED_UP_TO
+            curve.setSymbol("o" if short else None)
+            if short:
+                curve.setSymbolSize(6)
+                curve.setSymbolBrush(curve.opts["pen"].color())
+                curve.setSymbolPen(None)

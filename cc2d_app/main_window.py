@@ -103,7 +103,8 @@ class MainWindow(QMainWindow):
         self.act_add = a("mdi6.image-plus", "&Add images…", self.add_images_dialog)
         self.act_export = a("mdi6.export", "&Export…", self._export, "Ctrl+E")
         self.act_close = a(None, "&Close project", self.close_project, QKeySequence.Close)
-        self.act_quit = a(None, "&Quit", self._quit, "Ctrl+Q")  # QKeySequence.Quit is empty on Windows
+        # Ctrl+Q spelled out: QKeySequence.Quit is empty on Windows.
+        self.act_quit = a(None, "&Quit", self._quit, "Ctrl+Q")
         self.act_undo = a("mdi6.undo", "&Undo", self._undo, QKeySequence.Undo)
         self.act_redo = a("mdi6.redo", "&Redo", self._redo,
                           [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])

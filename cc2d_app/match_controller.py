@@ -116,7 +116,7 @@ class MatchController(QObject):
         task.failed.connect(self._failed)
         task.finished.connect(self._finished)
         self.task = task
-        self._panel.reset()
+        self._panel.reset(keep_curves=True)
         n = len(inputs.targets)
         self.message.emit(f"Matching the template on {n} image{'s' if n != 1 else ''}…")
         task.start()

@@ -143,7 +143,7 @@ class TrainingController(QObject):
             return table, skipped
 
         self._run, self._refit = None, None  # a prediction changes no run's state
-        self._panel.reset()
+        self._panel.reset(keep_curves=True)
         self._launch(TrainingTask(work, self),
                      lambda result: self._predicted(run, paths, *result), self._panel.cancelled)
 

@@ -78,14 +78,18 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignRight)
         self._clock = QElapsedTimer()
         self._eta: str = ""
+        self._eta_end_ms: float | None = None   # clock time the stage should end
         self._tick = QTimer(self)   # elapsed time keeps counting between reports
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._show_time)
         self.reset()
 
-    def reset(self) -> None:
-        """Ready for a new run (or a resumed one); the clock starts now."""
-        self.plot.clear_curves()
+    def reset(self, keep_curves: bool = False) -> None:
+        """Ready for a new run (a resumed one replays its curve); the clock starts now.
+        ``keep_curves``: work without a loss (matching, predicting) leaves the last
+        training's curves on show."""
+        if not keep_curves:
+            self.plot.clear_curves()
         self.stage_label.setText("Starting…")
         self.bar.setRange(0, 0)   # busy until the first report
         self.bar.setFormat("")
@@ -94,6 +98,7 @@ class TrainingPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
         self._eta = ""
+        self._eta_end_ms = None
         self._clock.start()
         self._tick.start()
         self._show_time()
@@ -104,12 +109,13 @@ class TrainingPanel(QWidget):
         self.bar.setRange(0, total)
         self.bar.setValue(min(p.step, total))
         self.bar.setFormat(f"{p.step} / {p.total}")
+        self._eta_end_ms = None
         if p.eta_s is None:
             self._eta = "estimating the time left"
         elif p.step >= p.total:
             self._eta = ""
-        else:
-            self._eta = f"{about_duration(p.eta_s)} left in this stage"
+        else:   # counts down every second until the next report corrects it
+            self._eta_end_ms = self._clock.elapsed() + 1000 * p.eta_s
         self._show_time()
         if p.loss is not None:
             self.plot.add_point(p.stage, CURVE_LABELS.get(p.stage, p.stage), p.step, p.loss)
@@ -138,7 +144,7 @@ class TrainingPanel(QWidget):
 
     def _end(self, text: str) -> None:
         self._tick.stop()
-        self._eta = ""
+        self._eta, self._eta_end_ms = "", None
         self._show_time()
         if self.bar.maximum() == 0:
             self.bar.setRange(0, 1)   # stop the busy animation
@@ -153,5 +159,8 @@ class TrainingPanel(QWidget):
         self.cancelRequested.emit()
 
     def _show_time(self) -> None:
+        if self._eta_end_ms is not None:
+            left = max(0.0, (self._eta_end_ms - self._clock.elapsed()) / 1000)
+            self._eta = f"{about_duration(left)} left in this stage"
         text = f"Elapsed {exact_duration(self._clock.elapsed() / 1000)}"
         self.time_label.setText(f"{text} · {self._eta}" if self._eta else text)

@@ -28,7 +28,7 @@ from engine.config_io import JsonConfig, freeze_run_config
 from engine.device import memory_format, peak_memory_mb, reset_peak_memory
 from engine.errors import CheckpointError, TrainingError
 from engine.models.encoders import load_encoder_weights
-from engine.progress import ProgressCallback, ProgressMeter, check_cancel
+from engine.progress import Progress, ProgressCallback, ProgressMeter, check_cancel
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
@@ -81,6 +81,32 @@ def load_states(modules: dict[str, nn.Module], state: dict[str, Any], path: Path
             "by another version: train again in a new run folder") from None
 
 
+HISTORY_POINTS = 400   # at most, kept evenly thinned
+
+
+def _keep_history(history: list[tuple[int, float]], step: int, loss: float
+                  ) -> list[tuple[int, float]]:
+    history.append((step, loss))
+    return history[::2] if len(history) > HISTORY_POINTS else history
+
+
+def loss_history(raw: Any, step: int) -> list[tuple[int, float]]:
+    """A checkpoint's loss history, checked like any value read from disk: pairs of a step
+    (1..``step``, increasing) and a finite loss; anything else is dropped, not trusted."""
+    out: list[tuple[int, float]] = []
+    if not isinstance(raw, list):
+        return out
+    for pair in raw[: 2 * HISTORY_POINTS]:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+            return []
+        s, value = pair
+        if not isinstance(s, int) or not isinstance(value, (int, float)) or not (
+                0 < s <= step and math.isfinite(value)) or (out and s <= out[-1][0]):
+            return []
+        out.append((s, float(value)))
+    return out
+
+
 def train_loop(
     run_dir: Path,
     config: LoopConfig,
@@ -108,11 +134,13 @@ def train_loop(
     params = [p for m in modules.values() for p in m.parameters()]
     optimizer = torch.optim.Adam(params, lr=config.lr)
     step, elapsed, loss_value = 0, 0.0, math.nan
+    history: list[tuple[int, float]] = []   # (step, loss): the curve survives a resume
     if state is not None:
         load_states(modules, state, ckpt_path)
         optimizer.load_state_dict(state["optimizer"])
         step, elapsed = int(state["step"]), float(state["elapsed_s"])
         backbone_weights, loss_value = str(state["backbone_weights"]), float(state["loss"])
+        history = loss_history(state.get("loss_history"), step)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     gen = torch.Generator(device=device)
@@ -121,7 +149,8 @@ def train_loop(
         save_checkpoint(ckpt_path, {
             **{k: m.state_dict() for k, m in modules.items()},
             "optimizer": optimizer.state_dict(), "step": step, "elapsed_s": elapsed,
-            "backbone_weights": backbone_weights, "loss": loss_value, **(extra or {}),
+            "backbone_weights": backbone_weights, "loss": loss_value,
+            "loss_history": [list(p) for p in history], **(extra or {}),
         })
 
     def fraction_done() -> float:
@@ -131,6 +160,12 @@ def train_loop(
         return frac
 
     meter = ProgressMeter(stage, config.steps, progress, start_step=step)
+    if progress is not None:   # a resumed run shows the curve it had
+        for s, value in history:
+            progress(Progress(stage, s, config.steps, value))
+    # The loss is read (a device sync) every 25 steps on a GPU, at every step on a CPU,
+    # where it costs nothing and a step can take seconds.
+    read_every = 1 if device.type == "cpu" else 25
     reset_peak_memory(device)
     start_step, elapsed0, t0 = step, elapsed, time.perf_counter()
     running = None
@@ -148,8 +183,8 @@ def train_loop(
         step += 1
         running = loss.detach() if running is None else 0.98 * running + 0.02 * loss.detach()
         elapsed = elapsed0 + time.perf_counter() - t0
-        if step % 25 == 0 or fraction_done() >= 1.0:
-            loss_value = float(running)  # the only GPU sync, every 25 steps
+        if step % read_every == 0 or fraction_done() >= 1.0:
+            loss_value = float(running)  # the only GPU sync
             if not math.isfinite(loss_value):
                 raise TrainingError(
                     f"{stage} diverged at step {step}: its loss became {loss_value}. Start "
@@ -157,6 +192,7 @@ def train_loop(
                     "check that the images are radiographs, not blank or corrupt files")
             meter.total = _projected_total(step, config, elapsed)
             meter.update(step, loss_value)
+            history = _keep_history(history, step, loss_value)
         if step % config.checkpoint_every == 0:
             save()
     if running is not None:

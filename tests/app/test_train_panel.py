@@ -109,3 +109,26 @@ def test_final_states_and_reset(qtbot, panel):
     panel.failed("the template cannot be read: <bad>.png")
     assert panel.state_label.text() == "Failed: the template cannot be read: <bad>.png"
     assert panel.bar.maximum() > 0, "the busy animation stops"
+
+
+def test_the_time_left_counts_down_between_reports(qtbot, panel):
+    panel.on_progress(Progress("TPL training", 10, 100, 0.5, eta_s=60.6))
+    assert "about 1 min left" in panel.time_label.text()
+    # No report for a while (a slow step): the estimate keeps counting down.
+    qtbot.waitUntil(lambda: "under a minute left" in panel.time_label.text(), timeout=3000)
+
+
+def test_a_first_point_is_visible_and_matching_keeps_the_curves(qtbot, panel):
+    panel.on_progress(Progress("TPL training", 1, 100, 0.8, eta_s=None))
+    qtbot.wait(REDRAW_MS + 100)
+    (curve,) = _curves(panel)
+    assert curve.opts["symbol"] == "o"   # a lone point is drawn as a dot, not a 0-px line
+    for step in range(2, 40):
+        panel.on_progress(Progress("TPL training", step, 100, 0.8 - step / 100))
+    qtbot.wait(REDRAW_MS + 100)
+    assert curve.opts["symbol"] is None   # a real curve by now
+    panel.finished(12.0)
+    panel.reset(keep_curves=True)         # instant matching or predicting new images
+    assert panel.plot.point_count() == 39
+    panel.reset()                         # a new training
+    assert panel.plot.point_count() == 0

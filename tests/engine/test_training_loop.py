@@ -8,7 +8,7 @@ from torch import nn
 
 from engine.errors import CancelledError, TrainingError
 from engine.ssl.config import SSLConfig
-from engine.training import lr_factor, open_run, train_loop
+from engine.training import loss_history, lr_factor, open_run, train_loop
 
 CPU = torch.device("cpu")
 
@@ -49,16 +49,30 @@ def test_cancel_checkpoints_then_resume_finishes(tmp_path):
                    state=open_run(tmp_path, config), backbone_weights="none",
                    progress=progress, cancel=cancel)
     state = open_run(tmp_path, config)
-    assert 25 <= state["step"] < 50  # first report at step 25, cancel seen at the next step
+    # On a CPU the loss is read at every step: the first report, at step 1, cancels.
+    assert 1 <= state["step"] < 50
+    cancelled_at = state["step"]
+    replayed = []
     result = train_loop(tmp_path, config, {"m": model}, _loss_fn(model), CPU, stage="toy",
-                        state=state, backbone_weights="none")
-    assert result.steps == 50 and result.final_loss < reports[0].loss
+                        state=state, backbone_weights="none", progress=replayed.append)
+    assert result.steps == 50 and result.final_loss == replayed[-1].loss
+    # The resumed run first reports the curve it had, then goes on from where it stopped.
+    old = [(p.step, p.loss) for p in replayed if p.step <= cancelled_at]
+    assert old and old[0] == (reports[0].step, reports[0].loss)
+    assert [p.step for p in replayed] == sorted(p.step for p in replayed)
+
+
+def test_a_checkpoint_loss_history_is_checked_like_user_input():
+    assert loss_history([[1, 2.0], [5, 1.5]], step=5) == [(1, 2.0), (5, 1.5)]
+    for bad in ([[1, float("nan")]], [[5, 1.0], [3, 1.0]], [[9, 1.0]], [["1", 1.0]],
+                [[1, 1.0, 3]], "x", None, [[0, 1.0]]):
+        assert loss_history(bad, step=5) == []
 
 
 def test_divergence_is_a_training_error_that_says_what_to_do(tmp_path):
     config = SSLConfig(steps=30, checkpoint_every=10**9, lr=0.01)
     model = nn.Linear(3, 1)
-    with pytest.raises(TrainingError, match="diverged at step 25: .* lower learning rate "
+    with pytest.raises(TrainingError, match="diverged at step 1: .* lower learning rate "
                                             r"\(now 0.01\)"):
         train_loop(tmp_path, config, {"m": model}, lambda gen: model.weight.sum() * float("nan"),
                    CPU, stage="toy", state=None, backbone_weights="none")
