@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import qtawesome as qta
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -49,6 +49,8 @@ def skipped_summary(skipped: list[Any], shown: int = 4) -> str:
 
 
 class MainWindow(QMainWindow):
+    warmedUp = Signal()  # noqa: N815 (Qt naming): the engine's imports are done
+
     def __init__(self, settings: AppSettings | None = None) -> None:
         super().__init__()
         self.settings = settings or AppSettings()
@@ -60,6 +62,8 @@ class MainWindow(QMainWindow):
         # The engine's imports (torch, its C extensions) in the background from the start,
         # so that neither the first instant match nor the first Train stalls the GUI.
         self._warming = Task(lambda _progress, _cancel: warm_up(), self)
+        self._warming.finished.connect(lambda: setattr(self, "warm", True) or self.warmedUp.emit())
+        self.warm = False
         self._warming.start()
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(qta.icon("mdi6.crosshairs-gps", color="#4a90e2"))

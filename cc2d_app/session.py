@@ -30,6 +30,7 @@ from engine.project import (
     RunState,
 )
 from engine.project.editlog import now
+from engine.project.reader import ProjectReader
 
 # The first chunk is one image so the user can start on it at once; later chunks are
 # bigger so a folder of hundreds of images is a handful of writes.
@@ -53,6 +54,7 @@ class ProjectSession(QObject):
         self.closed = False
         self._images: list[ImageRecord] = project.images()
         self._by_id = {r.id: r for r in self._images}
+        self._landmarks: dict[int, list[Landmark | None]] = {}
 
     # -- life cycle -----------------------------------------------------------------
 
@@ -80,12 +82,10 @@ class ProjectSession(QObject):
     def schema(self) -> LandmarkSchema:
         return self._project.schema
 
-    def reader(self) -> Project:
-        """The open project for work that only reads it (exports, off the GUI thread).
-
-        Writes go through the session's methods, never through this object.
-        """
-        return self._project
+    def reader(self) -> ProjectReader:
+        """The open project for work that only reads it (exports, off the GUI thread): a
+        read-only view, as the session is the one writer."""
+        return ProjectReader(self._project)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -99,7 +99,12 @@ class ProjectSession(QObject):
         return image_id in self._by_id
 
     def landmarks(self, image_id: int) -> list[Landmark | None]:
-        return self._project.landmarks(image_id)
+        """The image's points, from a cache the session's own writes keep current: one
+        click makes every view ask, and each would be a query."""
+        cached = self._landmarks.get(image_id)
+        if cached is None:
+            cached = self._landmarks[image_id] = self._project.landmarks(image_id)
+        return list(cached)   # Landmark is frozen: a copy of the list is enough
 
     def template_id(self) -> int | None:
         rec = self._project.template()
@@ -128,14 +133,22 @@ class ProjectSession(QObject):
     # -- edits ------------------------------------------------------------------------
 
     def place(self, image_id: int, index: int, x: float, y: float) -> bool:
-        """Put landmark ``index`` at (x, y); a click on the template or a correction."""
-        current = self.landmarks(image_id)[index]
-        source = self._source_for(image_id, current)
-        return self._write(
+        """Put landmark ``index`` at (x, y); a click on the template or a correction. In a
+        project without a template, the first image annotated becomes it, in the same edit
+        (one undo takes both back)."""
+        new_template = self.template_id() is None
+        source = (LandmarkSource.TEMPLATE if new_template
+                  else self._source_for(image_id, self.landmarks(image_id)[index]))
+        point = {image_id: {index: Landmark(x, y, source)}}
+        ok = self._write(
             "Could not save the landmark",
-            lambda: self._project.set_landmark(image_id, index, x, y, source),
-            landmarks=[image_id],
+            lambda: self._project.apply_edits(point, template=image_id if new_template
+                                              else None),
+            landmarks=[image_id], images=[image_id] if new_template else [],
         )
+        if ok and new_template:
+            self.templateChanged.emit()
+        return ok
 
     def clear(self, image_id: int, index: int) -> bool:
         if self.landmarks(image_id)[index] is None:
@@ -151,12 +164,10 @@ class ProjectSession(QObject):
             return False
         before = self.template_id()
         ok = self._write("Could not set the template",
-                         lambda: self._project.set_template(image_id))
+                         lambda: self._project.set_template(image_id),
+                         images=[i for i in (before, image_id) if i is not None])
         if ok:
             self.templateChanged.emit()
-            for i in (before, image_id):
-                if i is not None:
-                    self.imageChanged.emit(i)
         return ok
 
     def set_status(self, image_id: int, status: ReviewStatus) -> bool:
@@ -334,8 +345,11 @@ class ProjectSession(QObject):
         try:
             edit()
         except CC2DError as exc:
+            self._landmarks.clear()   # a failed write may have done part of its work
             self.failed.emit(title, exc)
             return False
+        for i in landmarks:
+            self._landmarks.pop(i, None)
         if images:
             self._reload_images()
         for i in landmarks:
@@ -369,6 +383,7 @@ class ProjectSession(QObject):
         return True
 
     def _reload_images(self) -> None:
+        self._landmarks.clear()   # after an undo, a stored run, added images: read again
         self._images = self._project.images()
         self._by_id = {r.id: r for r in self._images}
 

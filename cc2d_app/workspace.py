@@ -179,12 +179,12 @@ class Workspace(QWidget):
     def _place(self, index: int, x: float, y: float) -> None:
         if self.current_id is None:
             return
-        if self.session.template_id() is None and self.session.set_template(self.current_id):
-            # The first image annotated is the template unless the user chose one.
-            name = self.session.image(self.current_id).name
-            self.messageText.emit(f"{name} is now the template (Image ▸ Set as template "
-                                  "changes it)")
+        first = self.session.template_id() is None
         if self.session.place(self.current_id, index, x, y):
+            if first:   # the session made the first image annotated the template
+                name = self.session.image(self.current_id).name
+                self.messageText.emit(f"{name} is now the template (Image ▸ Set as template "
+                                      "changes it)")
             self.active = next_unplaced(self.session.landmarks(self.current_id), index)
             self._refresh_landmarks()
 

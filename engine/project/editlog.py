@@ -109,7 +109,10 @@ def touched_images(conn: sqlite3.Connection, item: EditEntry) -> frozenset[int]:
     if item.action == "edit":
         changes = (data.get("landmarks", []) + data.get("status", [])
                    + data.get("predictions", []))
-        return frozenset(ch["image"] for ch in changes)
+        template = data.get("template") or {}
+        return frozenset([ch["image"] for ch in changes]
+                         + [i for i in (template.get("before"), template.get("after"))
+                            if i is not None])
     if item.action == "template":
         return frozenset(i for i in (data["before"], data["after"]) if i is not None)
     if item.action in ("spacing", "relocate"):
@@ -134,10 +137,15 @@ def _apply_edit(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> No
         conn.execute("UPDATE images SET status = ? WHERE id = ?", (ch[side], ch["image"]))
     for ch in data.get("predictions", []):
         write_prediction(conn, ch["image"], ch["index"], ch[side])
+    if "template" in data:   # e.g. the first point placed makes its image the template
+        _apply_template(conn, data["template"], side)
 
 
 def _apply_template(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
-    conn.execute("UPDATE project SET template_image_id = ? WHERE id = 1", (data[side],))
+    value = data[side]
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ProjectError(f"edit log: template image id {value!r} is not an image id")
+    conn.execute("UPDATE project SET template_image_id = ? WHERE id = 1", (value,))
 
 
 def _apply_spacing(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:

@@ -296,9 +296,11 @@ class Project(HistoryMixin, PredictionsMixin, RunsMixin):
         statuses: Mapping[int, ReviewStatus | str] | None = None,
         predictions: Mapping[int, Mapping[int, Landmark | None]] | None = None,
         summary: str | None = None,
+        template: int | None = None,
     ) -> EditEntry:
-        """Set landmarks (``{image_id: {index: Landmark or None}}``), statuses and the kept
-        model predictions (same shape) as one edit.
+        """Set landmarks (``{image_id: {index: Landmark or None}}``), statuses, the kept
+        model predictions (same shape) and, with ``template``, the template image, as one
+        edit.
 
         All values are validated before anything is written; one undo reverts the lot.
         """
@@ -307,6 +309,8 @@ class Project(HistoryMixin, PredictionsMixin, RunsMixin):
         new_status = {i: parse_enum(ReviewStatus, s).value for i, s in (statuses or {}).items()}
         for image_id in new_status:
             self.image(image_id)
+        if template is not None:
+            self.image(template)
         if summary is None:
             summary = editlog.describe(changes, new_status, self.schema)
 
@@ -326,7 +330,12 @@ class Project(HistoryMixin, PredictionsMixin, RunsMixin):
                  "after": p}
                 for i, k, p in predicted
             ]
-            return {"landmarks": lms, "status": sts, "predictions": preds}
+            out = {"landmarks": lms, "status": sts, "predictions": preds}
+            if template is not None:
+                row = conn.execute(
+                    "SELECT template_image_id FROM project WHERE id = 1").fetchone()
+                out["template"] = {"before": row[0], "after": template}
+            return out
 
         return self._edit("edit", summary, build)
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QListWidget, QMessageBox, QPushButto
 from cc2d_app.main_window import MainWindow
 from cc2d_app.session import ProjectSession
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.project import Project, load_schema
+from engine.project import LandmarkSchema, Project, load_schema
 
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -214,3 +214,26 @@ def test_f_fits_wherever_the_focus_is_and_quit_asks_first(qtbot, rays):
     qtbot.waitUntil(again.isActiveWindow)
     QTest.keyClick(again, Qt.Key.Key_Q, CTRL)
     qtbot.waitUntil(lambda: not again.isVisible())
+
+
+def test_the_first_click_makes_the_template_and_one_undo_takes_both_back(qtbot, rays):
+    images, truth = rays
+    folder = images.parent / "proj"
+    session = ProjectSession.create(folder, LandmarkSchema.from_names(["A", "B", "C", "D"]))
+    session.add_images_task([images])(lambda d, t: None, threading.Event())
+    session.images_added()
+    session.close()
+    window = open_window(qtbot)
+    window.open_project(str(folder))   # opened, not new: no template is proposed
+    canvas, session = window.workspace.canvas, window.session
+    wait_for_image(qtbot, window)
+    image_id = window.workspace.current_id
+    assert session.template_id() is None
+    entries = log_length(folder)
+    click(canvas, at(canvas, *truth[0]))
+    assert session.template_id() == image_id
+    assert log_length(folder) == entries + 1   # one edit: the point and the template
+    QTest.keyClick(canvas, Qt.Key.Key_Z, CTRL)
+    assert session.template_id() is None
+    assert stored(folder, image_id)[0] is None
+    window.close()

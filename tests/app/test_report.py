@@ -21,7 +21,7 @@ from cc2d_app.measurements import measure_image, value_text
 from cc2d_app.session import ProjectSession
 from engine.analysis import load_analysis
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.project import Landmark, LandmarkSource, ReviewStatus, default_schema
+from engine.project import Landmark, LandmarkSource, Project, ReviewStatus, default_schema
 
 
 @pytest.fixture()
@@ -39,7 +39,10 @@ def project(tmp_path):
         s.place(recs[0].id, i, x, y)
     predicted = {r.id: {i: Landmark(x + 2, y - 1, LandmarkSource.PREDICTED, 0.3 + 0.03 * i)
                         for i, (x, y) in enumerate(table.get(r.name))} for r in recs[1:]}
-    s.reader().apply_edits(predicted, predictions=predicted)
+    s.close()   # the predictions as a training stores them, through the store itself
+    with Project.open(folder) as store:
+        store.apply_edits(predicted, predictions=predicted)
+    s = ProjectSession.open(folder)
     s.place(recs[1].id, 0, 40.0, 50.0)  # a correction
     s.set_status(recs[1].id, ReviewStatus.REVIEWED)
     s.set_calibration(recs[1].id, 0.1)

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from cc2d_app.main_window import MainWindow
 from cc2d_app.session import ProjectSession
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.project import Landmark, LandmarkSchema, LandmarkSource, ReviewStatus
+from engine.project import Landmark, LandmarkSchema, LandmarkSource, Project, ReviewStatus
 
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -39,7 +39,10 @@ def project(tmp_path, qtbot):
                  for i, c in enumerate(conf)}
         for k, conf in CONFIDENCES.items()
     }
-    s.reader().apply_edits(predicted, predictions=predicted)
+    s.close()   # the predictions as a training stores them, through the store itself
+    with Project.open(folder) as store:
+        store.apply_edits(predicted, predictions=predicted)
+    s = ProjectSession.open(folder)
     s.close()
     return folder, ids
 

@@ -5,16 +5,18 @@ a training that cannot start says why."""
 from __future__ import annotations
 
 import csv
+import time
 
 import numpy as np
 import pytest
 import torch
+from gestures import show_active
 from phantom_projects import (
     annotated_project,
     drag_first_point_inward,
     open_project,
 )
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from cc2d_app import train_dialog
 from cc2d_app.export_dialog import ExportDialog
+from cc2d_app.main_window import MainWindow
 from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
@@ -222,3 +225,36 @@ def test_the_resume_question_is_asked_once_per_run(qtbot, project):
     assert visible_box() is None
     assert again.session.unfinished_run().id == run.id
     again.close()
+
+
+def test_the_first_train_click_leaves_no_gui_gap_over_100_ms(qtbot, project):
+    folder, steps = project
+    steps.update(ssl=8, tpl=8)
+    window = MainWindow()
+    show_active(qtbot, window)
+    # The window imports the engine in the background as it opens; a user needs a few
+    # seconds before the first click anyway.
+    qtbot.waitUntil(lambda: window.warm, timeout=60000)
+    window.open_project(str(folder))
+    ws = window.workspace
+    qtbot.waitUntil(lambda: not ws.matching.busy, timeout=60000)   # instant predictions
+    # A freeze the app causes repeats; a stall from another process on the 2 cores does
+    # not: a second training decides.
+    worst = []
+    for _attempt in range(2):
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.setInterval(10)
+        timer.timeout.connect(lambda t=ticks: t.append(time.perf_counter()))
+        timer.start()
+        train(qtbot, window)
+        qtbot.waitUntil(lambda: ws.training.busy, timeout=10000)
+        qtbot.waitUntil(lambda: not ws.training.busy and not ws.matching.busy, timeout=120000)
+        timer.stop()
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        worst.append(max(gaps))
+        if worst[-1] < 0.100:
+            break
+    assert worst[-1] < 0.100, f"longest GUI stalls per run: {[round(w * 1000) for w in worst]} ms"
+    window.close()

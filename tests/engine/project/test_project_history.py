@@ -306,3 +306,15 @@ def test_format_1_file_is_upgraded_and_undo_redo_work(tmp_path: Path) -> None:
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 1
     backup.close()
 
+
+
+def test_a_point_and_the_template_in_one_edit_undo_together(project: Project) -> None:
+    first = project.images()[0].id
+    project.apply_edits({first: {0: Landmark(3.0, 4.0, LandmarkSource.TEMPLATE)}},
+                        template=first)
+    assert project.template().id == first and project.landmarks(first)[0] is not None
+    entry = project.undo()
+    assert first in project.touched_images(entry)
+    assert project.template() is None and project.landmarks(first)[0] is None
+    project.redo()
+    assert project.template().id == first and project.landmarks(first)[0].x == 3.0
