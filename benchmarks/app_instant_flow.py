@@ -83,10 +83,10 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QDialog
 
+    from cc2d_app.dialogs.train_dialog import TrainDialog
     from cc2d_app.main_window import MainWindow
     from cc2d_app.session import ProjectSession
-    from cc2d_app.theme import apply_theme
-    from cc2d_app.train_dialog import TrainDialog
+    from cc2d_app.views.theme import apply_theme
     from engine.environment import environment
     from engine.project import default_schema
 

@@ -41,7 +41,7 @@ def annotate_and_train(app, window, truth, args) -> float:
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
-    from cc2d_app.train_dialog import TrainDialog
+    from cc2d_app.dialogs.train_dialog import TrainDialog
 
     ws, session = window.workspace, window.session
     by_name = {r.name: r.id for r in session.images()}
@@ -113,10 +113,10 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
-    from cc2d_app.export_dialog import ExportDialog
+    from cc2d_app.dialogs.export_dialog import ExportDialog
     from cc2d_app.main_window import MainWindow
     from cc2d_app.session import ProjectSession
-    from cc2d_app.theme import apply_theme
+    from cc2d_app.views.theme import apply_theme
     from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
     from engine.project import default_schema
 

@@ -51,7 +51,7 @@ class Trace:
         import engine.project.registry as registry
         from cc2d_app.canvas.view import ImageCanvas
         from cc2d_app.session import ProjectSession
-        from cc2d_app.workspace import Workspace
+        from cc2d_app.views.workspace import Workspace
         from engine.project.store import Project
 
         self.wrap(registry, "expand", "add: list folder")

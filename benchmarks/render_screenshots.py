@@ -37,10 +37,10 @@ def main() -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
+    from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
     from cc2d_app.main_window import MainWindow
-    from cc2d_app.new_project_dialog import NewProjectDialog
     from cc2d_app.session import ProjectSession
-    from cc2d_app.theme import apply_theme
+    from cc2d_app.views.theme import apply_theme
     from engine.data.landmarks import read_landmark_csv
     from engine.project import default_schema
 
@@ -150,8 +150,8 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from cc2d_app.report import write_report
-    from cc2d_app.report_actions import report_data
+    from cc2d_app.controllers.report_actions import report_data
+    from cc2d_app.views.report import write_report
 
     ws = window.workspace
     window.session.set_calibration(image_id, 0.2)  # the ISBI copies' pixel size (their README)

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Before Qt loads: a missing system library would otherwise abort inside Qt with a
     # hint that names only one of the packages needed.
-    from cc2d_app.platform_check import preflight
+    from cc2d_app.logic.platform_check import preflight
 
     problem = preflight()
     if problem:
@@ -37,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from cc2d_app.error_dialog import install_excepthook
+    from cc2d_app.dialogs.error_dialog import install_excepthook
     from cc2d_app.main_window import APP_NAME, MainWindow
-    from cc2d_app.theme import apply_theme
+    from cc2d_app.views.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)

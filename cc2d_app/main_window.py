@@ -2,7 +2,7 @@
 
 It composes; the work is in the session (writes), the workspace (current image,
 gestures) and the workers (anything slow). Errors from all of them reach
-:func:`cc2d_app.error_dialog.show_error` here.
+:func:`cc2d_app.dialogs.error_dialog.show_error` here.
 """
 
 from __future__ import annotations
@@ -22,18 +22,18 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
-from cc2d_app import file_dialogs
-from cc2d_app.error_dialog import show_error
-from cc2d_app.export_dialog import ExportDialog
-from cc2d_app.new_project_dialog import NewProjectDialog
+from cc2d_app.controllers.task_status import TaskStatus
+from cc2d_app.controllers.template_suggestion import TemplateSuggestion
+from cc2d_app.controllers.training_worker import warm_up
+from cc2d_app.controllers.workers import Task
+from cc2d_app.dialogs import file_dialogs
+from cc2d_app.dialogs.error_dialog import show_error
+from cc2d_app.dialogs.export_dialog import ExportDialog
+from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
-from cc2d_app.start_page import StartPage
-from cc2d_app.task_status import TaskStatus
-from cc2d_app.template_suggestion import TemplateSuggestion
-from cc2d_app.training_worker import warm_up
-from cc2d_app.workers import Task
-from cc2d_app.workspace import Workspace
+from cc2d_app.views.start_page import StartPage
+from cc2d_app.views.workspace import Workspace
 from engine.errors import CC2DError
 
 APP_NAME = "CC2D landmark studio"

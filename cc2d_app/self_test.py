@@ -234,7 +234,7 @@ def run_self_test() -> int:
     from PySide6.QtWidgets import QApplication
 
     from cc2d_app.settings import SETTINGS_DIR_ENV
-    from cc2d_app.theme import apply_theme
+    from cc2d_app.views.theme import apply_theme
 
     where = bundle_dir() or Path(__file__).resolve().parents[1]
     _say(f"CC2D landmark studio self-test ({'bundle' if bundle_dir() else 'source'}: {where})")

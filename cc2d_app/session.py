@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from cc2d_app.image_state import review_queue
+from cc2d_app.logic.image_state import review_queue
 from engine.errors import CC2DError
 from engine.project import (
     EditEntry,

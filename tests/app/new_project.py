@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton, QRadioButton
 
+from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
 from cc2d_app.main_window import MainWindow
-from cc2d_app.new_project_dialog import NewProjectDialog
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from gestures import at, drag, show_active
 from PySide6.QtCore import Qt
 
+from cc2d_app.dialogs.train_dialog import TrainDialog
 from cc2d_app.main_window import MainWindow
 from cc2d_app.session import ProjectSession
-from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import LandmarkTable
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.project import Landmark, LandmarkSchema

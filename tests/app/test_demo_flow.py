@@ -9,9 +9,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QDoubleSpinBox, QLabel, QPushButton
 
+from cc2d_app.dialogs.train_dialog import TrainDialog
 from cc2d_app.main_window import MainWindow
 from cc2d_app.settings import AppSettings
-from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import read_landmark_csv
 from engine.project.demo import IMAGES_DIR
 

@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
-from cc2d_app.error_dialog import install_excepthook, show_error
+from cc2d_app.dialogs.error_dialog import install_excepthook, show_error
 from engine.errors import ImageReadError
 
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QRadioButton
 
-from cc2d_app.export_dialog import ExportDialog
+from cc2d_app.dialogs.export_dialog import ExportDialog
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
 from engine.data.phantom import PhantomSpec, write_phantom_dataset

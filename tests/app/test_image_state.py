@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cc2d_app.annotation_flow import next_unplaced
-from cc2d_app.image_state import ImageState, image_state, review_queue, summarise
+from cc2d_app.logic.annotation_flow import next_unplaced
+from cc2d_app.logic.image_state import ImageState, image_state, review_queue, summarise
 from engine.project import ImageRecord, Landmark, LandmarkSource, ReviewStatus
 
 

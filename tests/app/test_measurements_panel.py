@@ -13,8 +13,7 @@ from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtTest import QTest
 
 from cc2d_app.canvas.measurement_overlay import angle_pairs, drawable, label_anchor
-from cc2d_app.main_window import MainWindow
-from cc2d_app.measurements import (
+from cc2d_app.logic.measurements import (
     measure_image,
     measurement_note,
     points_array,
@@ -22,8 +21,9 @@ from cc2d_app.measurements import (
     source_text,
     value_text,
 )
-from cc2d_app.measurements_panel import NO_ANALYSIS
+from cc2d_app.main_window import MainWindow
 from cc2d_app.session import ProjectSession
+from cc2d_app.views.measurements_panel import NO_ANALYSIS
 from engine.analysis import load_analysis
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.project import Landmark, LandmarkSchema, LandmarkSource, default_schema

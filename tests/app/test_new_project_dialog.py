@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QRadioButton,
 )
 
-from cc2d_app import file_dialogs
-from cc2d_app.new_project_dialog import NewProjectDialog
-from cc2d_app.schema_editor import PALETTE, parse_landmark_lines, read_schema_csv
+from cc2d_app.dialogs import file_dialogs
+from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
+from cc2d_app.dialogs.schema_editor import PALETTE, parse_landmark_lines, read_schema_csv
 from engine.errors import CC2DError
 
 LEFT = Qt.MouseButton.LeftButton

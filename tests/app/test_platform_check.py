@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from cc2d_app import platform_check as pc
+from cc2d_app.logic import platform_check as pc
 
 LDD_OUTPUT = """\
 \tlinux-vdso.so.1 (0x00007ffc5b3f2000)
@@ -147,7 +147,7 @@ def test_not_linux_is_not_checked(linux_x11, monkeypatch):
 
 def test_module_does_not_import_qt():
     code = (
-        "import sys, cc2d_app.platform_check as pc; pc.xcb_libraries(); "
+        "import sys, cc2d_app.logic.platform_check as pc; pc.xcb_libraries(); "
         "print(any(m.startswith('PySide6.Qt') for m in sys.modules))"
     )
     out = subprocess.run(

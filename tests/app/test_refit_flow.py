@@ -18,9 +18,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from cc2d_app import train_dialog
-from cc2d_app.refit_summary import improved_message, summarize_moves
-from cc2d_app.review import least_confidence
+from cc2d_app.dialogs import train_dialog
+from cc2d_app.logic.refit_summary import improved_message, summarize_moves
+from cc2d_app.logic.review import least_confidence
 from cc2d_app.session import ProjectSession
 from engine.data.landmarks import LandmarkTable
 from engine.pipeline import PipelineSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cc2d_app.refit_summary import (
+from cc2d_app.logic.refit_summary import (
     MoveSummary,
     improve_availability,
     improved_message,

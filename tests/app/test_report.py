@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
-from cc2d_app import file_dialogs
+from cc2d_app.dialogs import file_dialogs
+from cc2d_app.logic.measurements import measure_image, value_text
 from cc2d_app.main_window import MainWindow
-from cc2d_app.measurements import measure_image, value_text
 from cc2d_app.session import ProjectSession
 from engine.analysis import load_analysis
 from engine.data.phantom import PhantomSpec, write_phantom_dataset

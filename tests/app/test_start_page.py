@@ -5,9 +5,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QListWidget, QPushButton
 
-from cc2d_app import file_dialogs
+from cc2d_app.dialogs import file_dialogs
 from cc2d_app.settings import AppSettings
-from cc2d_app.start_page import StartPage
+from cc2d_app.views.start_page import StartPage
 
 
 @pytest.fixture

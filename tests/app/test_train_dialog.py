@@ -4,9 +4,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLabel
 
-import cc2d_app.train_dialog as train_dialog
-from cc2d_app.train_dialog import TrainChoice, TrainDialog, estimate_seconds
-from cc2d_app.training_worker import detect_gpu
+import cc2d_app.dialogs.train_dialog as train_dialog
+from cc2d_app.controllers.training_worker import detect_gpu
+from cc2d_app.dialogs.train_dialog import TrainChoice, TrainDialog, estimate_seconds
 
 
 @pytest.mark.parametrize("profile", ["full", "clinic", "quick"])

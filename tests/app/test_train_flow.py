@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from cc2d_app import train_dialog
-from cc2d_app.export_dialog import ExportDialog
+from cc2d_app.dialogs import train_dialog
+from cc2d_app.dialogs.export_dialog import ExportDialog
+from cc2d_app.dialogs.train_dialog import TrainDialog
 from cc2d_app.main_window import MainWindow
-from cc2d_app.train_dialog import TrainDialog
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.pipeline import PipelineSettings, run_pipeline

@@ -5,8 +5,8 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from cc2d_app.loss_plot import REDRAW_MS
-from cc2d_app.training_panel import TrainingPanel, about_duration, exact_duration
+from cc2d_app.views.loss_plot import REDRAW_MS
+from cc2d_app.views.training_panel import TrainingPanel, about_duration, exact_duration
 from engine.progress import Progress
 
 

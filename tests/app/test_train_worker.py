@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt, QThread, QTimer
 
 import engine.pipeline
-from cc2d_app.training_panel import STAGE_TITLES, TrainingPanel
-from cc2d_app.training_worker import start_training, warm_up
-from cc2d_app.workers import Task
+from cc2d_app.controllers.training_worker import start_training, warm_up
+from cc2d_app.controllers.workers import Task
+from cc2d_app.views.training_panel import STAGE_TITLES, TrainingPanel
 from engine.data.images import list_images
 from engine.data.landmarks import read_landmark_csv
 from engine.data.phantom import PhantomSpec, write_phantom_dataset

@@ -8,7 +8,7 @@ an unfinished run, which continues in the same folder with the same settings.
 Improve with my corrections → a new run records that it refits the newest finished one
 (``config["refit_of"]``); ``engine.refit.refit`` learns from the reviewed images in a
 TrainingTask, and its predictions are stored, as one edit, only on the images not yet
-reviewed; the message says how many points moved (``cc2d_app.refit_summary``).
+reviewed; the message says how many points moved (``cc2d_app.logic.refit_summary``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from cc2d_app.error_dialog import show_error
-from cc2d_app.refit_summary import (
+from cc2d_app.controllers.training_worker import TrainingTask, start_training
+from cc2d_app.dialogs.error_dialog import show_error
+from cc2d_app.dialogs.train_dialog import TrainChoice, TrainDialog
+from cc2d_app.logic.refit_summary import (
     improve_availability,
     improved_message,
     labelled_record,
@@ -28,9 +30,7 @@ from cc2d_app.refit_summary import (
     trained_message,
 )
 from cc2d_app.session import ProjectSession
-from cc2d_app.train_dialog import TrainChoice, TrainDialog
-from cc2d_app.training_panel import TrainingPanel
-from cc2d_app.training_worker import TrainingTask, start_training
+from cc2d_app.views.training_panel import TrainingPanel
 from engine.errors import CC2DError, ProjectError
 from engine.project import Run, RunState
 

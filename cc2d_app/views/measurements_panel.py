@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cc2d_app.measurements import (
+from cc2d_app.logic.measurements import (
     SIGMA_MM,
     SIGMA_TEXT,
     class_text,

@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from cc2d_app.controllers.task_status import TaskStatus
 from cc2d_app.session import ProjectSession
-from cc2d_app.task_status import TaskStatus
 from engine.errors import CC2DError
 from engine.suggest import TemplateRanking, rank_templates
 

@@ -13,22 +13,22 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from cc2d_app.annotation_flow import next_unplaced
-from cc2d_app.calibration_dialog import CalibrationDialog
 from cc2d_app.canvas.geometry import spacing_from_line
 from cc2d_app.canvas.view import ImageCanvas
-from cc2d_app.image_list import ImageListPanel
-from cc2d_app.landmark_panel import LandmarkPanel, landmark_colors
-from cc2d_app.match_controller import MatchController
-from cc2d_app.measurements import Dragged, measure_image, measurement_note, value_text
-from cc2d_app.measurements_panel import MeasurementsPanel
-from cc2d_app.report_actions import ReportActions
-from cc2d_app.review import hover_text, is_low
+from cc2d_app.controllers.match_controller import MatchController
+from cc2d_app.controllers.report_actions import ReportActions
+from cc2d_app.controllers.training_controller import TrainingController
+from cc2d_app.controllers.workers import ImageLoader
+from cc2d_app.dialogs.calibration_dialog import CalibrationDialog
+from cc2d_app.logic.annotation_flow import next_unplaced
+from cc2d_app.logic.measurements import Dragged, measure_image, measurement_note, value_text
+from cc2d_app.logic.review import hover_text, is_low
 from cc2d_app.session import ProjectSession
-from cc2d_app.training_controller import TrainingController
-from cc2d_app.training_panel import TrainingPanel
-from cc2d_app.view_panel import ViewPanel
-from cc2d_app.workers import ImageLoader
+from cc2d_app.views.image_list import ImageListPanel
+from cc2d_app.views.landmark_panel import LandmarkPanel, landmark_colors
+from cc2d_app.views.measurements_panel import MeasurementsPanel
+from cc2d_app.views.training_panel import TrainingPanel
+from cc2d_app.views.view_panel import ViewPanel
 from engine.analysis import MeasurementResult, analysis_for_schema
 
 SIDE_MIN_WIDTH = 300  # px

@@ -16,14 +16,14 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from cc2d_app import file_dialogs
-from cc2d_app.error_dialog import show_error
-from cc2d_app.export_dialog import image_scope
-from cc2d_app.landmark_panel import landmark_colors
-from cc2d_app.measurements import measure_image
-from cc2d_app.report import ReportData, write_report
+from cc2d_app.controllers.workers import Task
+from cc2d_app.dialogs import file_dialogs
+from cc2d_app.dialogs.error_dialog import show_error
+from cc2d_app.dialogs.export_dialog import image_scope
+from cc2d_app.logic.measurements import measure_image
 from cc2d_app.session import ProjectSession
-from cc2d_app.workers import Task
+from cc2d_app.views.landmark_panel import landmark_colors
+from cc2d_app.views.report import ReportData, write_report
 from engine.analysis import Analysis
 from engine.analysis.report import write_analysis_csv
 from engine.project import Project

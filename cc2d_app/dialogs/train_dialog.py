@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cc2d_app.training_panel import about_duration
-from cc2d_app.training_worker import detect_gpu
+from cc2d_app.controllers.training_worker import detect_gpu
+from cc2d_app.views.training_panel import about_duration
 
 if TYPE_CHECKING:
     from engine.pipeline import PipelineSettings

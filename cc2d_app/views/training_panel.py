@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from cc2d_app.loss_plot import LossPlot
+from cc2d_app.views.loss_plot import LossPlot
 from engine.progress import Progress
 
 # The stage names the engine's Progress reports carry (engine/pipeline.py and the trainers).

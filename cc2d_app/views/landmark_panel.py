@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cc2d_app.review import is_low, landmark_order
+from cc2d_app.logic.review import is_low, landmark_order
 from engine.project import Landmark, LandmarkSchema, LandmarkSource
 
 FALLBACK_COLORS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4",

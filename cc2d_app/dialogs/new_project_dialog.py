@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cc2d_app import file_dialogs
-from cc2d_app.schema_editor import ERROR_STYLE, SchemaChooser
+from cc2d_app.dialogs import file_dialogs
+from cc2d_app.dialogs.schema_editor import ERROR_STYLE, SchemaChooser
 from cc2d_app.settings import AppSettings
 from engine.data.images import list_images
 from engine.errors import ImageReadError

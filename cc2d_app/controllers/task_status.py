@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QProgressBar, QPushButton, QStatusBar, QWidget
 
-from cc2d_app.error_dialog import show_error
-from cc2d_app.workers import Task, TaskFunction
+from cc2d_app.controllers.workers import Task, TaskFunction
+from cc2d_app.dialogs.error_dialog import show_error
 
 
 class TaskStatus:

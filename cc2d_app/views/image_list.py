@@ -23,9 +23,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QComboBox, QLabel, QListView, QVBoxLayout, QWidget
 
-from cc2d_app.image_state import STATE_ICONS, ImageState, ImageSummary, summarise
+from cc2d_app.controllers.workers import ImageLoader
+from cc2d_app.logic.image_state import STATE_ICONS, ImageState, ImageSummary, summarise
 from cc2d_app.session import ProjectSession
-from cc2d_app.workers import ImageLoader
 
 ICON_SIZE = QSize(64, 64)
 IdRole = Qt.ItemDataRole.UserRole + 1

@@ -20,13 +20,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from cc2d_app.error_dialog import show_error
-from cc2d_app.refit_summary import matched_message, summarize_moves
-from cc2d_app.review import is_low
+from cc2d_app.controllers.training_controller import TrainingController
+from cc2d_app.controllers.training_worker import TrainingTask
+from cc2d_app.dialogs.error_dialog import show_error
+from cc2d_app.logic.refit_summary import matched_message, summarize_moves
+from cc2d_app.logic.review import is_low
 from cc2d_app.session import ProjectSession
-from cc2d_app.training_controller import TrainingController
-from cc2d_app.training_panel import TrainingPanel, stage_title
-from cc2d_app.training_worker import TrainingTask
+from cc2d_app.views.training_panel import TrainingPanel, stage_title
 from engine.errors import CC2DError
 from engine.progress import Progress
 

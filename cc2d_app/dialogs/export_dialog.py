@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cc2d_app import file_dialogs
-from cc2d_app.error_dialog import show_error
+from cc2d_app.controllers.workers import Task
+from cc2d_app.dialogs import file_dialogs
+from cc2d_app.dialogs.error_dialog import show_error
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
-from cc2d_app.workers import Task
 from engine.project import Project, ReviewStatus
 from engine.project.annotated import export_annotated
 from engine.project.export import count_points, export, missing_files

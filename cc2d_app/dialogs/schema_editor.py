@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cc2d_app import file_dialogs
+from cc2d_app.dialogs import file_dialogs
 from engine.data.landmarks import read_landmark_csv
 from engine.errors import CC2DError, ProjectError
 from engine.project.schema import (

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from cc2d_app.review import is_low, least_confidence
+from cc2d_app.logic.review import is_low, least_confidence
 from engine.project import ImageRecord, Landmark, LandmarkSource, ReviewStatus
 
 

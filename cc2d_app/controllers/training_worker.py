@@ -1,4 +1,4 @@
-"""Training in the background: ``run_pipeline`` in a :class:`~cc2d_app.workers.Task`.
+"""Training in the background: ``run_pipeline`` in a :class:`~cc2d_app.controllers.workers.Task`.
 
 The engine's ``Progress`` reports become the ``report`` signal, delivered (queued) on
 the GUI thread. Cancel sets the engine's cancel event; the engine saves a checkpoint and
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from cc2d_app.workers import Task
+from cc2d_app.controllers.workers import Task
 from engine.errors import CancelledError
 from engine.progress import Progress
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cc2d_app import file_dialogs
+from cc2d_app.dialogs import file_dialogs
 from cc2d_app.settings import AppSettings
 
 CONTENT_MAX_WIDTH = 760

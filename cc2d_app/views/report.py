@@ -27,9 +27,9 @@ from PySide6.QtGui import (
 )
 
 from cc2d_app.canvas.measurement_overlay import drawable
-from cc2d_app.measurements import SIGMA_TEXT, class_text, error_text, range_text, source_text
-from cc2d_app.view_panel import spacing_text
-from cc2d_app.workers import grey_qimage
+from cc2d_app.controllers.workers import grey_qimage
+from cc2d_app.logic.measurements import SIGMA_TEXT, class_text, error_text, range_text, source_text
+from cc2d_app.views.view_panel import spacing_text
 from engine.analysis import MeasurementResult
 from engine.atomic import atomic_write_bytes
 from engine.data.display import load_display, render_window

@@ -1,0 +1,1 @@
+"""The app's dialogs: each asks for one thing and hands it back."""
