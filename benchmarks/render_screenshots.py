@@ -2,8 +2,10 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/render_screenshots.py [--isbi DIR]
 
-Uses real ISBI 2015 images from ``../shared/data/isbi2015`` (never copied: the project
-refers to them where they are) and the phantom demo. Works under Xvfb too.
+Then the review queue, overlapping incisors, the training panel mid-run and resumed, and
+the export dialog (render_review_shots.py). Uses real ISBI 2015 images from
+``../shared/data/isbi2015`` (never copied: the project refers to them where they are) and
+the phantom demo. Works under Xvfb too.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def main() -> int:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
+    from render_review_shots import render_review_and_training
 
     from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
     from cc2d_app.main_window import MainWindow
@@ -129,6 +132,7 @@ def main() -> int:
             w.reject()
     pump(app)
     render_measurements(app, window, by_name[args.template], scratch)
+    render_review_and_training(app, window, OUT)
 
     window.close_project()
     QTest.mouseClick(window.start.findChild(QPushButton, "demoButton"), Qt.MouseButton.LeftButton)

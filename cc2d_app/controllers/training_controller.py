@@ -187,15 +187,12 @@ class TrainingController(QObject):
         device = str(base.config.get("device", "auto"))
 
         def work(progress: Any, cancel: Any) -> Any:
-            from engine.data.landmarks import read_landmark_csv
             from engine.device import pick_device
-            from engine.refit import refit
-            from engine.run_folder import RunFolder
+            from engine.project.jobs import run_improve
 
             dev = pick_device(None if device == "auto" else device)
-            record = refit(base.folder, run.folder, labelled, dev, images=paths,
-                           progress=progress, cancel=cancel)
-            return record, read_landmark_csv(RunFolder(run.folder).predictions)
+            return run_improve(base.folder, run.folder, labelled, paths, dev,
+                               progress=progress, cancel=cancel)
 
         self._run, self._refit = run, (base, len(labelled))
         self._panel.reset()

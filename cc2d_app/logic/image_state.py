@@ -57,8 +57,9 @@ class ImageSummary:
     least_confidence: float | None
 
     def text(self) -> str:
+        # Short enough for the list's width: the robot badge already says "predicted".
         if self.state is ImageState.NEEDS_REVIEW and self.doubtful:
-            return f"{self.state.value} · {self.doubtful} doubtful"
+            return f"{self.doubtful} doubtful point{'s' if self.doubtful != 1 else ''}"
         return self.state.value
 
     def queue_key(self, order: int) -> tuple[int, float, int]:

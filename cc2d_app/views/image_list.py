@@ -210,7 +210,7 @@ class ImageListPanel(QWidget):
         self.filter.currentIndexChanged.connect(
             lambda _i: self._proxy.set_state(self.filter.currentData()))
         self.order = QComboBox()
-        self.order.addItem(qta.icon("mdi6.sort-ascending"), "Review order: least confident first")
+        self.order.addItem(qta.icon("mdi6.sort-ascending"), "Least confident first")
         self.order.addItem(qta.icon("mdi6.sort-numeric-ascending"), "Order added")
         self.order.setToolTip("Review order lists the images still to review first, the "
                               "least confident on top: Enter opens them in this order")

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine.cli import project_jobs_cmd
 from engine.cli.common import add_device_argument, cancel_on_interrupt, print_progress
 from engine.data.image_keys import names_image
 from engine.errors import ProjectError
@@ -82,6 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("folder", help="project folder")
     add_device_argument(p)
     p.set_defaults(func=cmd_match)
+    project_jobs_cmd.register(sub)
 
 
 def cmd_create(args: argparse.Namespace) -> int:

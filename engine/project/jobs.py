@@ -1,4 +1,4 @@
-"""Project jobs the app and ``cc2d project match`` share: the instant match.
+"""Project jobs the app and ``cc2d project match|train|improve`` share.
 
 A job is taken in three steps so that only the project's one writer writes: its inputs
 are read from the project (cheap, any thread that may read it), the work runs on those
@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,54 @@ def run_match(inputs: MatchInputs, device: Any, *,
     if skipped is not None:
         skipped.extend(local)
     return table
+
+
+@dataclass(frozen=True)
+class TrainInputs:
+    """What a training of the project reads: every image, the template and the reviewed
+    images (labelled), and the feature cache the instant stage already filled."""
+
+    images: tuple[Path, ...]
+    template: Template
+    labelled: tuple[Template, ...]
+    features_dir: Path
+
+
+def train_inputs(project: Project) -> TrainInputs:
+    """The inputs of a training now; a ProjectError says what is missing."""
+    paths, template = training_inputs(project)
+    return TrainInputs(tuple(paths), template, tuple(labelled_images(project)),
+                       features_dir(project.folder))
+
+
+def run_train(inputs: TrainInputs, run_dir: Path, settings: Any, device: Any, *,
+              progress: ProgressCallback | None = None,
+              cancel: threading.Event | None = None) -> tuple[dict[str, Any], LandmarkTable]:
+    """Train (or resume) ``settings`` (engine.pipeline.PipelineSettings) in ``run_dir``;
+    returns the run's record and its predictions, checked as any file read from disk."""
+    from engine.pipeline import run_pipeline
+
+    record = run_pipeline(list(inputs.images), inputs.template, run_dir, settings, device,
+                          labelled=inputs.labelled, features_dir=inputs.features_dir,
+                          progress=progress, cancel=cancel)
+    return record, _predictions(run_dir)
+
+
+def run_improve(base_dir: Path, run_dir: Path, labelled: Sequence[Template],
+                images: Sequence[Path], device: Any, *,
+                progress: ProgressCallback | None = None,
+                cancel: threading.Event | None = None) -> tuple[dict[str, Any], LandmarkTable]:
+    """Refit the finished run in ``base_dir`` with ``labelled`` into ``run_dir`` (ADR 0011)
+    and predict ``images``; returns the record and the predictions."""
+    from engine.refit import refit
+
+    record = refit(base_dir, run_dir, labelled, device, images=list(images),
+                   progress=progress, cancel=cancel)
+    return record, _predictions(run_dir)
+
+
+def _predictions(run_dir: Path) -> LandmarkTable:
+    from engine.data.landmarks import read_landmark_csv
+    from engine.run_folder import RunFolder
+
+    return read_landmark_csv(RunFolder(run_dir).predictions)

@@ -39,7 +39,7 @@ def predicted(*confidences: float | None) -> list[Landmark | None]:
 def test_summary_counts_doubtful_points_and_orders_the_queue():
     low = summarise(record(2), predicted(0.9, 0.2, None), 1)
     assert (low.state, low.doubtful, low.text()) == (ImageState.NEEDS_REVIEW, 2,
-                                                     "needs review · 2 doubtful")
+                                                     "2 doubtful points")
     sure = summarise(record(3), predicted(0.9, 0.8), 1)
     assert sure.text() == "needs review"
     done = summarise(record(4, ReviewStatus.REVIEWED), predicted(0.1), 1)

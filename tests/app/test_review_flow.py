@@ -109,7 +109,7 @@ def test_the_list_is_the_review_queue(qtbot, project):
     panel = ws.images
     # Review order: the images to review, least confident first, with their doubtful points;
     # then the rest (the template) in the order added.
-    assert listed(ws) == [(ids[2], "needs review · 1 doubtful"), (ids[3], "needs review"),
+    assert listed(ws) == [(ids[2], "1 doubtful point"), (ids[3], "needs review"),
                           (ids[1], "needs review"), (ids[0], "template")]
     panel.filter.setFocus()
     QTest.keyClicks(panel.filter, "Needs")

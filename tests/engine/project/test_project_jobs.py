@@ -119,3 +119,35 @@ def test_the_command_line_runs_the_same_job(project, capsys):
     assert "0 of 6 image(s) to review changed" in capsys.readouterr().out   # same points
     with Project.open(folder, read_only=True) as again:
         assert all(m is not None for r in again.images() for m in again.landmarks(r.id))
+
+
+def test_train_and_improve_on_the_command_line_keep_the_reviewed_points(project, capsys):
+    project, truth, ids = project
+    reviewed = ids["phantom_003.png"]
+    placed = [(float(x) + 1.5, float(y) - 1.0) for x, y in truth.points["phantom_003.png"]]
+    project.set_landmarks(reviewed, placed, LandmarkSource.CORRECTED)
+    project.set_status(reviewed, S.REVIEWED)
+    folder = project.folder
+    project.close()
+    assert main(["project", "train", str(folder), "--profile", "tiny", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "the template and 1 reviewed image(s)" in out
+    assert "5 of 5 image(s) to review updated" in out
+    assert main(["project", "improve", str(folder), "--device", "cpu"]) == 0
+    assert "refit of run 1 with 1 reviewed image(s)" in capsys.readouterr().out
+    with Project.open(folder, read_only=True) as again:
+        assert [r.state.value for r in again.runs()] == ["finished", "finished"]
+        kept = again.landmarks(reviewed)
+        assert [(m.x, m.y) for m in kept] == placed        # the clinician's points, untouched
+        others = [again.landmarks(r.id) for r in again.images()
+                  if r.id not in (reviewed, ids["phantom_000.png"])]
+        assert all(m is not None and m.source is LandmarkSource.PREDICTED
+                   for marks in others for m in marks)
+
+
+def test_improve_without_a_finished_run_says_so(project, capsys):
+    project, _truth, _ids = project
+    folder = project.folder
+    project.close()
+    assert main(["project", "improve", str(folder), "--device", "cpu"]) == 2
+    assert "no finished run to improve" in capsys.readouterr().err
