@@ -37,7 +37,7 @@ from engine.instant import config as instant_config
 from engine.instant.config import InstantConfig
 from engine.instant.run import features_folder, match_images, run_instant
 from engine.labelled import refuse_unreadable_truths, set_template_row, template_key, with_labelled
-from engine.progress import ProgressCallback
+from engine.progress import ProgressCallback, in_plan
 from engine.pseudo_labels import trusted
 from engine.refine import config as refine_config
 from engine.refine.train import train_refine
@@ -158,6 +158,12 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
          cancel: threading.Event | None) -> dict[str, Any]:
     first_cfg, tpl_cfg, refine_cfg = settings.configs()
     from_instant = isinstance(first_cfg, InstantConfig)
+    progress = in_plan(progress, [
+        "loading images",
+        *(("image features", "instant matching") if from_instant
+          else ("SSL training", "SSL prediction")),
+        "TPL training", "TPL prediction",
+        *(("refinement training", "refining") if refine_cfg.enabled else ("refining",))])
     truths = [template, *labelled]
     paths, keys = with_labelled(images, truths)
     # Each labelled image's key, template first; all are among the paths now.

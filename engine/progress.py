@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from engine.errors import CancelledError
 
 
 @dataclass(frozen=True)
 class Progress:
-    """One report: ``step`` of ``total`` done in ``stage``; ``eta_s`` is None until known."""
+    """One report: ``step`` of ``total`` done in ``stage``; ``eta_s`` is None until known.
+    ``part`` of ``parts``: where the stage lies in a longer job (0: not said)."""
 
     stage: str
     step: int
@@ -25,6 +26,8 @@ class Progress:
     loss: float | None = None
     eta_s: float | None = None
     message: str = ""
+    part: int = 0
+    parts: int = 0
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -34,6 +37,21 @@ def check_cancel(cancel: threading.Event | None, what: str) -> None:
     """Raise CancelledError if ``cancel`` is set."""
     if cancel is not None and cancel.is_set():
         raise CancelledError(f"{what} was cancelled")
+
+
+def in_plan(progress: ProgressCallback | None, plan: Sequence[str]) -> ProgressCallback | None:
+    """``progress`` with each report's place in ``plan`` (stage names in order) added, so
+    a listener can say "stage 2 of 4"; stages outside the plan pass as they are."""
+    if progress is None:
+        return None
+    plan = list(plan)
+
+    def report(p: Progress) -> None:
+        if p.stage in plan:
+            p = replace(p, part=plan.index(p.stage) + 1, parts=len(plan))
+        progress(p)
+
+    return report
 
 
 class ProgressMeter:

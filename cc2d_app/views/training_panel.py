@@ -104,7 +104,8 @@ class TrainingPanel(QWidget):
         self._show_time()
 
     def on_progress(self, p: Progress) -> None:
-        self.stage_label.setText(stage_title(p.stage))
+        where = f" · stage {p.part} of {p.parts}" if p.parts > 1 else ""
+        self.stage_label.setText(stage_title(p.stage) + where)
         total = max(p.total, 1)
         self.bar.setRange(0, total)
         self.bar.setValue(min(p.step, total))

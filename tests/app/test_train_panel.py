@@ -132,3 +132,8 @@ def test_a_first_point_is_visible_and_matching_keeps_the_curves(qtbot, panel):
     assert panel.plot.point_count() == 39
     panel.reset()                         # a new training
     assert panel.plot.point_count() == 0
+
+
+def test_a_stage_says_where_it_lies_in_the_run(panel):
+    panel.on_progress(Progress("TPL training", 3, 100, 0.5, eta_s=30, part=4, parts=6))
+    assert panel.stage_label.text() == "Training the detector · stage 4 of 6"

@@ -76,3 +76,14 @@ def test_divergence_is_a_training_error_that_says_what_to_do(tmp_path):
                                             r"\(now 0.01\)"):
         train_loop(tmp_path, config, {"m": model}, lambda gen: model.weight.sum() * float("nan"),
                    CPU, stage="toy", state=None, backbone_weights="none")
+
+
+def test_reports_in_a_plan_say_their_stage_number():
+    from engine.progress import Progress, in_plan
+
+    seen = []
+    report = in_plan(seen.append, ["loading images", "TPL training", "TPL prediction"])
+    report(Progress("TPL training", 1, 10))
+    report(Progress("something else", 1, 1))
+    assert [(p.part, p.parts) for p in seen] == [(2, 3), (0, 0)]
+    assert in_plan(None, ["x"]) is None
