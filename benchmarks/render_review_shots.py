@@ -54,8 +54,9 @@ def render_review_and_training(app: Any, window: Any, out: Path) -> None:
         _open_tab(ws, "Landmarks")   # where Train is; a training shows its own tab
         window.activateWindow()
         QTest.mouseClick(ws.landmarks.train, Qt.MouseButton.LeftButton)
-        dialog = window.findChild(TrainDialog)
-        wait_until(app, dialog.isVisible, 30)
+        # The first attempt's dialog is still a (hidden) child: take the one on screen.
+        wait_until(app, lambda: any(d.isVisible() for d in window.findChildren(TrainDialog)), 30)
+        dialog = next(d for d in window.findChildren(TrainDialog) if d.isVisible())
         for radio in (dialog.device_cpu, dialog.profile_clinic):
             QTest.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
         QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)

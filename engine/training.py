@@ -168,7 +168,9 @@ def train_loop(
     read_every = 1 if device.type == "cpu" else 25
     reset_peak_memory(device)
     start_step, elapsed0, t0 = step, elapsed, time.perf_counter()
-    running = None
+    # A resumed run goes on from its smoothed loss: its curve has no jump at the resume.
+    running = (torch.tensor(loss_value, device=device)
+               if state is not None and math.isfinite(loss_value) else None)
     while fraction_done() < 1.0:
         if cancel is not None and cancel.is_set():
             save()

@@ -6,19 +6,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-# Distinct on grey radiographs; used when the schema gives no colour.
-PALETTE = (
-    "#ff4d4d",
-    "#4dd2ff",
-    "#ffd24d",
-    "#7dff4d",
-    "#ff4dd2",
-    "#ff9f40",
-    "#9f7dff",
-    "#40ffb3",
-    "#ffffff",
-    "#b3ff40",
-)
+from cc2d_app.logic.palette import palette_colour
 
 RING_RADIUS = 6.0  # screen px; ~12 px ring
 LABEL_HEIGHT = 12.0  # screen px, the label's font size
@@ -29,7 +17,7 @@ def landmark_colour(colours: list[str] | tuple[str, ...], index: int) -> QColor:
     """The schema's colour for ``index`` when it is a valid colour, else the palette's."""
     if index < len(colours) and QColor.isValidColorName(colours[index] or ""):
         return QColor(colours[index])
-    return QColor(PALETTE[index % len(PALETTE)])
+    return QColor(palette_colour(index))
 
 
 class LandmarkItem(QGraphicsItem):

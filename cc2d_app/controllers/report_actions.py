@@ -21,8 +21,8 @@ from cc2d_app.dialogs import file_dialogs
 from cc2d_app.dialogs.error_dialog import show_error
 from cc2d_app.dialogs.export_dialog import image_scope
 from cc2d_app.logic.measurements import measure_image
+from cc2d_app.logic.palette import landmark_colors
 from cc2d_app.session import ProjectSession
-from cc2d_app.views.landmark_panel import landmark_colors
 from cc2d_app.views.report import ReportData, write_report
 from engine.analysis import Analysis
 from engine.analysis.report import write_analysis_csv

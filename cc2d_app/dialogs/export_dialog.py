@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from cc2d_app.controllers.workers import Task
 from cc2d_app.dialogs import file_dialogs
 from cc2d_app.dialogs.error_dialog import show_error
+from cc2d_app.logic.palette import WARNING
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
 from engine.project import Project, ReviewStatus
@@ -201,7 +202,7 @@ class ExportDialog(QDialog):
         self.status.setText(
             f"<b>Wrote {len(result.files)} file(s)</b> with {result.points} points of "
             f"{result.images} image(s) to <b>{result.folder}</b>:<br>{names}"
-            + (f"<br><span style='color:#e5a33d'>{len(result.missing)} image file(s) are "
+            + (f"<br><span style='color:{WARNING}'>{len(result.missing)} image file(s) are "
                f"missing ({', '.join(result.missing[:3])}…); their landmarks were exported, "
                "annotated PNGs could not be drawn.</span>" if result.missing else ""))
         self.adjustSize()  # the result text is longer than the empty label was

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cc2d_app.dialogs import file_dialogs
+from cc2d_app.logic.palette import palette_colour
 from engine.data.landmarks import read_landmark_csv
 from engine.errors import CC2DError, ProjectError
 from engine.project.schema import (
@@ -36,12 +37,6 @@ from engine.project.schema import (
     shipped_schema_ids,
 )
 
-# Distinct colours (Sasha Trubetskoy's 20), as in the shipped ISBI schema; cycled past 20.
-PALETTE = (
-    "#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
-    "#f032e6", "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8",
-    "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075", "#a9a9a9",
-)
 ERROR_STYLE = "color: #e0443e;"  # readable on light and dark themes
 
 
@@ -70,7 +65,7 @@ def build_schema(defs: Iterable[LandmarkDef], name: str) -> LandmarkSchema:
                     f"'{lm.abbreviation}'; abbreviations must be unique."
                 )
     coloured = tuple(
-        lm if lm.color else LandmarkDef(lm.name, lm.abbreviation, PALETTE[i % len(PALETTE)],
+        lm if lm.color else LandmarkDef(lm.name, lm.abbreviation, palette_colour(i),
                                         lm.description)
         for i, lm in enumerate(defs)
     )

@@ -24,17 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cc2d_app.logic.palette import WARNING, landmark_colors
 from cc2d_app.logic.review import is_low, landmark_order
 from engine.project import Landmark, LandmarkSchema, LandmarkSource
-
-FALLBACK_COLORS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4",
-                   "#42d4f4", "#f032e6", "#bfef45", "#fabed4")
-
-
-def landmark_colors(schema: LandmarkSchema) -> list[str]:
-    """The schema's colours, a fixed palette where it has none."""
-    return [lm.color or FALLBACK_COLORS[i % len(FALLBACK_COLORS)]
-            for i, lm in enumerate(schema.landmarks)]
 
 
 def missing_text(schema: LandmarkSchema, missing: Sequence[int], limit: int = 6) -> str:
@@ -128,7 +120,7 @@ class LandmarkPanel(QWidget):
         layout.addWidget(self.train)
         layout.addWidget(self.train_hint)
         self._placed = QIcon(qta.icon("mdi6.check", color="#3fae5a"))
-        self._low = QIcon(qta.icon("mdi6.alert", color="#e5a33d"))
+        self._low = QIcon(qta.icon("mdi6.alert", color=WARNING))
         self._corrected = QIcon(qta.icon("mdi6.pencil", color="#b48ee0"))
 
     def show_image(self, landmarks: Sequence[Landmark | None], active: int | None,
@@ -143,7 +135,7 @@ class LandmarkPanel(QWidget):
         self.heading.setText(
             f"<b>{placed} of {len(landmarks)} landmarks placed</b>"
             + (" on the template" if is_template else "")
-            + (f" · <span style='color:#e5a33d'>{low} to check</span>" if low else ""))
+            + (f" · <span style='color:{WARNING}'>{low} to check</span>" if low else ""))
         self._set_order(landmark_order(landmarks) if reviewing else range(len(landmarks)))
         for i, lm in enumerate(landmarks):
             item = self._items[i]

@@ -30,11 +30,12 @@ from cc2d_app.logic.measurements import (
     range_text,
     value_text,
 )
+from cc2d_app.logic.palette import WARNING
 from engine.analysis import Analysis, MeasurementResult
 
 NO_ANALYSIS = "No analysis for this landmark set"
 COLUMNS = ("Measurement", "Value", "Normal")
-BORDERLINE_COLOUR = "#e5a33d"
+BORDERLINE_COLOUR = WARNING
 NORMAL_COLOUR = "#7cc48a"
 HINT = ("Click a measurement to draw its lines on the image; ⚠ marks a borderline class. "
         "Values follow a dragged landmark live.")
@@ -173,7 +174,7 @@ class MeasurementsPanel(QWidget):
             parts.append(m.description)
         if r.class_name:
             parts.append(f"{r.class_name}: {class_text(r)}"
-                         + (" — <span style='color:#e5a33d'>borderline</span>"
+                         + (f" — <span style='color:{WARNING}'>borderline</span>"
                             if r.borderline else ""))
         self.detail.setText("<br>".join(parts))
 

@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 from cc2d_app.canvas.measurement_overlay import drawable
 from cc2d_app.controllers.workers import grey_qimage
 from cc2d_app.logic.measurements import SIGMA_TEXT, class_text, error_text, range_text, source_text
+from cc2d_app.logic.review import is_low
 from cc2d_app.views.view_panel import spacing_text
 from engine.analysis import MeasurementResult
 from engine.atomic import atomic_write_bytes
@@ -204,7 +205,7 @@ class _Page:
             self.p.drawEllipse(QPointF((x + 2) * MM, (top + row / 2) * MM), 0.9 * MM, 0.9 * MM)
             self.text(x + 4, top, 9, row, label, font)
             self.text(x + 13, top, w - 41, row, name, font, colour="#4a505c")
-            low = lm is not None and lm.confidence is not None and lm.confidence < 0.5
+            low = is_low(lm)   # the rule the canvas and the list use
             self.text(x + w - 27, top, 27, row, source_text(lm), font,
                       colour="#b36b00" if low else "#1b1f24")
 

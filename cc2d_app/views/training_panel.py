@@ -129,7 +129,10 @@ class TrainingPanel(QWidget):
         self.bar.setFormat("")
 
     def cancelled(self, again: str = "Train") -> None:
+        stage = self.stage_label.text()
         self._end(f"Cancelled — the checkpoint is kept; {again} again resumes")
+        self.stage_label.setText(f"Cancelled in: {stage}" if stage != "Starting…" else
+                                 "Cancelled")
 
     def note(self, text: str) -> None:
         """A line about the result under the finished state (what the run changed)."""

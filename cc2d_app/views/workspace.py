@@ -22,10 +22,11 @@ from cc2d_app.controllers.workers import ImageLoader
 from cc2d_app.dialogs.calibration_dialog import CalibrationDialog
 from cc2d_app.logic.annotation_flow import next_unplaced
 from cc2d_app.logic.measurements import Dragged, measure_image, measurement_note, value_text
+from cc2d_app.logic.palette import landmark_colors
 from cc2d_app.logic.review import hover_text, is_low
 from cc2d_app.session import ProjectSession
 from cc2d_app.views.image_list import ImageListPanel
-from cc2d_app.views.landmark_panel import LandmarkPanel, landmark_colors
+from cc2d_app.views.landmark_panel import LandmarkPanel
 from cc2d_app.views.measurements_panel import MeasurementsPanel
 from cc2d_app.views.training_panel import TrainingPanel
 from cc2d_app.views.view_panel import ViewPanel

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 
 from cc2d_app.dialogs import file_dialogs
 from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
-from cc2d_app.dialogs.schema_editor import PALETTE, parse_landmark_lines, read_schema_csv
+from cc2d_app.dialogs.schema_editor import parse_landmark_lines, read_schema_csv
+from cc2d_app.logic.palette import LANDMARK_PALETTE as PALETTE
 from engine.errors import CC2DError
 
 LEFT = Qt.MouseButton.LeftButton

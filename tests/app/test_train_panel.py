@@ -105,6 +105,11 @@ def test_final_states_and_reset(qtbot, panel):
     panel.cancelled()
     assert panel.state_label.text() == ("Cancelled — the checkpoint is kept; "
                                         "Train again resumes")
+    assert panel.stage_label.text() == "Cancelled"   # before any report
+    panel.reset()
+    panel.on_progress(Progress("TPL training", 3, 100, 0.5, part=4, parts=6))
+    panel.cancelled()
+    assert panel.stage_label.text() == "Cancelled in: Training the detector · stage 4 of 6"
     panel.reset()
     panel.failed("the template cannot be read: <bad>.png")
     assert panel.state_label.text() == "Failed: the template cannot be read: <bad>.png"
