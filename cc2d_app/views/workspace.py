@@ -31,6 +31,7 @@ from cc2d_app.views.measurements_panel import MeasurementsPanel
 from cc2d_app.views.training_panel import TrainingPanel
 from cc2d_app.views.view_panel import ViewPanel
 from engine.analysis import MeasurementResult, analysis_for_schema
+from engine.project import Landmark, LandmarkSource
 
 SIDE_MIN_WIDTH = 300  # px
 
@@ -181,22 +182,29 @@ class Workspace(QWidget):
         if self.current_id is None:
             return
         first = self.session.template_id() is None
-        if self.session.place(self.current_id, index, x, y):
-            if first:   # the session made the first image annotated the template
-                name = self.session.image(self.current_id).name
-                self.messageText.emit(f"{name} is now the template (Image ▸ Set as template "
-                                      "changes it)")
-            self.active = next_unplaced(self.session.landmarks(self.current_id), index)
-            self._refresh_landmarks()
+        # The next landmark is chosen before the write, so the session's one change
+        # signal redraws the views once, with it (not once before and once after).
+        before, after = self.active, self.session.landmarks(self.current_id)
+        after[index] = Landmark(x, y, LandmarkSource.TEMPLATE)   # only "placed" matters
+        self.active = next_unplaced(after, index)
+        if not self.session.place(self.current_id, index, x, y):
+            self.active = before
+            return
+        if first:   # the session made the first image annotated the template
+            name = self.session.image(self.current_id).name
+            self.messageText.emit(f"{name} is now the template (Image ▸ Set as template "
+                                  "changes it)")
 
     def _move(self, index: int, x: float, y: float) -> None:
         if self.current_id is not None:
             self.session.place(self.current_id, index, x, y)
 
     def _clear(self, index: int) -> None:
-        if self.current_id is not None and self.session.clear(self.current_id, index):
-            self.active = index
-            self._refresh_landmarks()
+        if self.current_id is None:
+            return
+        before, self.active = self.active, index   # the cleared one is placed next
+        if not self.session.clear(self.current_id, index):
+            self.active = before
 
     def _picked(self, index: int) -> None:
         self.canvas.set_selected(index)
@@ -225,9 +233,9 @@ class Workspace(QWidget):
         if image_id == self.current_id:
             if self.active is None:   # e.g. an undo took a point away: place it next
                 self.active = next_unplaced(self.session.landmarks(image_id))
-            self._refresh_landmarks()
-        if image_id == self.session.template_id():
-            self._refresh_panel()
+            self._refresh_landmarks()   # the panel too
+        elif image_id == self.session.template_id():
+            self._refresh_panel()       # what the template still lacks, shown on any image
 
     def _image_changed(self, image_id: int) -> None:
         if image_id == self.current_id:

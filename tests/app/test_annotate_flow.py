@@ -237,3 +237,32 @@ def test_the_first_click_makes_the_template_and_one_undo_takes_both_back(qtbot, 
     assert session.template_id() is None
     assert stored(folder, image_id)[0] is None
     window.close()
+
+
+def test_one_click_redraws_each_view_once(qtbot, rays, monkeypatch):
+    images, truth = rays
+    window = open_window(qtbot)
+    create_project(qtbot, window, images)
+    ws = window.workspace
+    wait_for_image(qtbot, window)
+    calls = {"canvas": 0, "landmark panel": 0, "analysis": 0}
+
+    def counting(name, method):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return method(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(ws.canvas, "set_landmarks", counting("canvas", ws.canvas.set_landmarks))
+    monkeypatch.setattr(ws.landmarks, "show_image",
+                        counting("landmark panel", ws.landmarks.show_image))
+    monkeypatch.setattr(ws.measurements, "show_results",
+                        counting("analysis", ws.measurements.show_results))
+    for i in range(2):
+        before = dict(calls)
+        click(ws.canvas, at(ws.canvas, *truth[i]))
+        assert {k: calls[k] - before[k] for k in calls} == {
+            "canvas": 1, "landmark panel": 1, "analysis": int(ws.measurements.analysis
+                                                                is not None)}
+        assert window.session.landmarks(ws.current_id)[i] is not None
+    window.close()
