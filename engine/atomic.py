@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from engine.output_paths import refuse_special
+
 
 def _umask() -> int:
     # The only portable way to read the umask is to set it; done once, at import, before
@@ -30,6 +32,7 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     umask), not mkstemp's private 0600.
     """
     path = Path(path)
+    refuse_special(path)   # a pipe or device is never replaced by a file
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -41,7 +41,7 @@ from engine.progress import ProgressCallback, in_plan
 from engine.pseudo_labels import trusted
 from engine.refine import config as refine_config
 from engine.refine.train import train_refine
-from engine.run_folder import RunFolder
+from engine.run_folder import RunFolder, input_fingerprint
 from engine.run_predict import predict_coarse, refine
 from engine.ssl import config as ssl_config
 from engine.ssl.predict import predict_ssl
@@ -175,7 +175,8 @@ def _run(images: Sequence[Path], template: Template, labelled: list[Template],
              "template": str(template.image.resolve()), "landmarks": list(template.names),
              "template_points": template.points.tolist(),
              "labelled": [{"image": str(t.image.resolve()), "points": t.points.tolist()}
-                          for t in labelled]}
+                          for t in labelled],
+             "inputs": input_fingerprint(images, template.image)}
     folder.check_same(record.data, fixed)   # before anything is written
     record.data.update(fixed, environment=environment(device), n_images=len(paths))
     if from_instant:

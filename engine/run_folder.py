@@ -8,22 +8,45 @@ that produced it are fixed: :meth:`RunFolder.check_same` refuses a rerun with ot
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
-from engine.errors import CheckpointError
+from engine.errors import CheckpointError, ImageReadError
+from engine.output_paths import special_kind
 
 STAGES = ("ssl_train", "pseudo_labels", "tpl_train", "tpl_predict", "refine_train", "predict")
 # What a finished stage depends on: a rerun must bring the same values.
 # A stage whose network can be reused elsewhere: its sub-folder and its config's key.
 _STAGE_FILES = {"ssl_train": ("ssl", "ssl_config"), "refine_train": ("refine", "refine_config")}
 FIXED_KEYS = ("ssl_config", "instant_config", "tpl_config", "refine_config", "template",
-              "landmarks", "template_points", "labelled")
+              "landmarks", "template_points", "labelled", "inputs")
+
+
+def input_fingerprint(images: Sequence[Path], template: Path) -> dict[str, Any]:
+    """What a resumed run must find unchanged: which images (their resolved paths) and the
+    template's bytes. A run folder resumed with an image added or removed, or a template
+    whose pixels changed, is refused instead of mixing the two sets."""
+    names = sorted(str(Path(p).resolve()) for p in images)
+    digest = hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
+    kind = special_kind(template)
+    if kind is not None:
+        raise ImageReadError(f"the template {template} is {kind}, not an image file")
+    content = hashlib.sha256()
+    try:
+        with open(template, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                content.update(block)
+    except OSError as exc:
+        raise ImageReadError(f"cannot read the template {template}: "
+                             f"{exc.strerror or exc}") from None
+    return {"n_images": len(names), "images_sha256": digest,
+            "template_sha256": content.hexdigest()}
 
 
 @dataclass(frozen=True)

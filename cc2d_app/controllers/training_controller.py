@@ -81,7 +81,9 @@ class TrainingController(QObject):
         try:
             paths, template = session.training_inputs()
             names = tuple(session.schema.names)
-            run = run or self._resumable(choice, template)
+            if run is not None and not _fits(run, template, paths):
+                run = None   # offered on open, but images or the template changed since
+            run = run or self._resumable(choice, template, paths)
             recorded = _recorded_labelled(run) if run is not None else None
             labelled = ([_template(d, names) for d in recorded] if recorded is not None
                         else session.labelled_images())
@@ -101,23 +103,15 @@ class TrainingController(QObject):
                                     features_dir=session.features_dir(), deferred=False),
                      self._succeeded, self._cancelled)
 
-    def _resumable(self, choice: TrainChoice, template: Any) -> Run | None:
-        """The cancelled or interrupted training of ``choice`` on this very template (same
-        image, same points), which Train continues instead of starting over."""
+    def _resumable(self, choice: TrainChoice, template: Any, paths: list[Any]) -> Run | None:
+        """The cancelled or interrupted training of ``choice``, which Train continues
+        instead of starting over, when it fits the project as it is now."""
         run = self._session.unfinished_run()
         if run is None or "refit_of" in run.config or (
                 run.config.get("profile"), run.config.get("device")) != (choice.profile,
                                                                          choice.device):
             return None
-        from engine.run_folder import RunFolder
-
-        try:
-            record = RunFolder(run.folder).read_record()
-        except CC2DError:
-            return None
-        same = (record.get("template") == str(Path(template.image).resolve())
-                and record.get("template_points") == template.points.tolist())
-        return run if same else None
+        return run if _fits(run, template, paths) else None
 
     def predict_new(self) -> None:
         """Predict, with the newest finished run, the images that have no landmarks yet
@@ -336,6 +330,23 @@ class TrainingController(QObject):
     def _finished(self) -> None:
         self.task = None
         self.ended.emit()
+
+
+def _fits(run: Run, template: Any, paths: list[Any]) -> bool:
+    """Whether ``run`` was started on this very template (same image, points and pixels)
+    and these images: else resuming it would mix two sets, and a new run starts."""
+    from engine.run_folder import RunFolder, input_fingerprint
+
+    try:
+        record = RunFolder(run.folder).read_record()
+        inputs = input_fingerprint(paths, template.image)
+    except CC2DError:
+        return False
+    if not record.get("stages"):
+        return True   # nothing done yet (e.g. left pending): nothing to mix
+    return (record.get("template") == str(Path(template.image).resolve())
+            and record.get("template_points") == template.points.tolist()
+            and record.get("inputs", inputs) == inputs)
 
 
 def _recorded_labelled(run: Run) -> list[dict[str, Any]] | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from engine.analysis.model import MeasurementResult
 from engine.atomic import atomic_write_text
+from engine.data.csv_cells import formula_safe
 
 COLUMNS = ("image", "measurement", "name", "value", "unit", "class", "meaning", "normal_min",
            "normal_max", "borderline", "error_bound", "note")
@@ -25,10 +26,11 @@ def write_analysis_csv(path: str | os.PathLike[str],
     for image, results in rows:
         for r in results:
             lo, hi = r.normal_range or (None, None)
-            out.writerow([image, r.id, r.name, _num(r.value), r.unit, r.class_name or "",
-                          r.class_meaning or "", _num(lo), _num(hi),
+            out.writerow([formula_safe(image), formula_safe(r.id), formula_safe(r.name),
+                          _num(r.value), formula_safe(r.unit), formula_safe(r.class_name or ""),
+                          formula_safe(r.class_meaning or ""), _num(lo), _num(hi),
                           str(r.borderline).lower() if r.class_name else "",
-                          _num(r.error_bound), r.note])
+                          _num(r.error_bound), formula_safe(r.note)])
             n += 1
     atomic_write_text(path, buf.getvalue())
     return n

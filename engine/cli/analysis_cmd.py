@@ -12,6 +12,7 @@ from pathlib import Path
 from engine.analysis import load_analysis
 from engine.analysis.report import write_analysis_csv
 from engine.atomic import atomic_write_text
+from engine.cli.common import SPACING_HIGH, SPACING_LOW, check_output_file, number
 from engine.data.landmarks import read_landmark_csv
 from engine.errors import CC2DError
 
@@ -36,15 +37,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _common(parser: argparse.ArgumentParser, spacing_default: float | None) -> None:
     parser.add_argument("--analysis", default="isbi2015",
                         help="a shipped analysis id or an analysis JSON file")
-    parser.add_argument("--spacing", type=float, default=spacing_default,
+    parser.add_argument("--spacing", type=number(positive=True, low=SPACING_LOW,
+                                                 high=SPACING_HIGH), default=spacing_default,
                         help="mm per pixel" + (" (the ISBI copies: 0.2)" if spacing_default
                                                else "; without it lengths stay in pixels, "
                                                "unclassified"))
-    parser.add_argument("--sigma", type=float, default=2.0,
+    parser.add_argument("--sigma", type=number(positive=True, high=100.0), default=2.0,
                         help="expected landmark error in mm for the borderline check")
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    check_output_file(args.out, "--out", [args.pred])
     analysis = load_analysis(args.analysis)
     table = read_landmark_csv(args.pred)
     results = [(image, analysis.measure(pts, args.spacing, args.sigma))
@@ -64,6 +67,8 @@ def _bench(args: argparse.Namespace) -> int:
     truth_csv = args.data / "landmarks.csv"
     if not truth_csv.is_file():
         raise CC2DError(f"{args.data} has no landmarks.csv")
+    if args.json:
+        check_output_file(args.json, "--json", [truth_csv, *args.pred])
     names = [p.stem for p in args.pred]
     if len(set(names)) != len(names):
         raise CC2DError("two --pred files have the same name; rename one")

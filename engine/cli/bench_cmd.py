@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from engine.atomic import atomic_write_text
-from engine.cli.common import add_device_argument, print_progress
+from engine.cli.common import SPACING_HIGH, SPACING_LOW, add_device_argument, number, print_progress
 from engine.cli.run_cmd import add_training_arguments, settings_from_args
 from engine.device import pick_device
 from engine.errors import CC2DError
@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     isbi.add_argument("--data", type=Path, required=True, help="folder with landmarks.csv, images/")
     isbi.add_argument("--out", type=Path, required=True, help="results JSON")
     isbi.add_argument("--templates", default="125", help="comma-separated template images")
-    isbi.add_argument("--spacing", type=float, default=0.2,
+    isbi.add_argument("--spacing", type=number(positive=True, low=SPACING_LOW, high=SPACING_HIGH),
+                      default=0.2,
                       help="mm per pixel of the stored images (the data README: 0.2)")
     isbi.add_argument("--work", type=Path, default=None, help="run folders (default: beside --out)")
     isbi.add_argument("--save-predictions", type=Path, default=None,
@@ -38,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="run (TPL from scratch) and/or refit (fine-tune the k = 1 run)")
     few.add_argument("--order-seed", type=int, default=0,
                      help="orders the images that get labelled")
-    few.add_argument("--spacing", type=float, default=0.2, help="mm per pixel")
+    few.add_argument("--spacing", type=number(positive=True, low=SPACING_LOW, high=SPACING_HIGH),
+                     default=0.2, help="mm per pixel")
     few.add_argument("--work", type=Path, default=None, help="run folders (default: beside --out)")
     add_training_arguments(few)
     add_device_argument(few)

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from engine.data.header import read_image_size
@@ -18,6 +18,7 @@ from engine.data.images import list_images
 from engine.data.landmarks import points_outside, read_landmark_csv
 from engine.data.template import Template
 from engine.errors import CC2DError, ImageReadError, LandmarkFileError
+from engine.output_paths import ProtectedFiles
 from engine.progress import Progress
 
 
@@ -51,9 +52,9 @@ def cancel_on_interrupt() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
-def count(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``minimum`` (0 steps would divide by
-    zero, a negative count would never end)."""
+def count(minimum: int, maximum: int = 10**7) -> Callable[[str], int]:
+    """An argparse type: a whole number in ``minimum..maximum`` (0 steps would divide by
+    zero, a negative count would never end, a huge one runs unbounded)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -61,13 +62,21 @@ def count(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} is below the minimum of {minimum}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"{value} is above the maximum of {maximum}")
         return value
     parse.__name__ = "count"  # argparse names the type in its messages
     return parse
 
 
-def number(*, positive: bool) -> Callable[[str], float]:
-    """An argparse type: a finite number, > 0 when ``positive``, else ≥ 0."""
+# A pixel size in mm a radiograph can have (film scanners ~0.05, detectors 0.1-0.2).
+SPACING_LOW, SPACING_HIGH = 1e-4, 10.0
+
+
+def number(*, positive: bool, low: float = 0.0, high: float = math.inf
+           ) -> Callable[[str], float]:
+    """An argparse type: a finite number, > 0 when ``positive``, else ≥ 0; and within
+    ``low..high`` (e.g. a pixel size of 1e-300 mm is no pixel size)."""
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -76,15 +85,20 @@ def number(*, positive: bool) -> Callable[[str], float]:
         if not math.isfinite(value) or value < 0 or (positive and value == 0):
             raise argparse.ArgumentTypeError(
                 f"{text} must be a {'positive' if positive else 'non-negative'} finite number")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is outside {low:g}..{high:g}")
         return value
     parse.__name__ = "number"
     return parse
 
 
-def check_output_file(path: Path, option: str) -> None:
-    """Refuse, before any work, an output file that is a folder or cannot be created."""
+def check_output_file(path: Path, option: str,
+                      inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Refuse, before any work, an output file that is a folder, a special file, one of
+    the command's ``inputs``, or that cannot be created."""
     if path.is_dir():
         raise CC2DError(f"{option} {path} is a folder; name the file to write")
+    ProtectedFiles(inputs, "one of this command's inputs").check(path)
     _check_writable_parent(path, option)
 
 

@@ -80,12 +80,12 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip the refinement stage: the coarse TPL points are final "
                              "(off by default in the full profile; --refine-time S turns it on)")
     parser.add_argument("--backbone-weights", default=None, help="none | imagenet | PATH")
-    parser.add_argument("--cycle-candidates", type=count(1), default=None,
+    parser.add_argument("--cycle-candidates", type=count(1, 64), default=None,
                         help="match pseudo-labels cycle-consistently among this many "
                              "candidates per landmark (1: the plain cascade)")
-    parser.add_argument("--seed", type=count(0), default=None,
+    parser.add_argument("--seed", type=count(0, 2**31 - 1), default=None,
                         help="seed of every stage's sampling and initialisation (default 0)")
-    parser.add_argument("--pseudo-keep", type=number(positive=True), default=None,
+    parser.add_argument("--pseudo-keep", type=number(positive=True, high=1.0), default=None,
                         help="share (0-1] of each landmark's pseudo-labels the detector "
                              "learns from, the most trusted ones (default 1: all)")
 
@@ -159,8 +159,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    check_output_file(args.out, "--out")
+    check_output_file(args.out, "--out")   # before listing anything
     paths = [args.images] if args.images.is_file() else list_images(args.images)
+    run_files = [p for p in Path(args.run).rglob("*") if p.is_file()] if Path(
+        args.run).is_dir() else []
+    check_output_file(args.out, "--out", [*paths, *run_files])
     skipped: list[tuple[Path, str]] = []
     with cancel_on_interrupt() as cancel:
         table = predict_images(args.run, paths, pick_device(args.device), skipped=skipped,

@@ -30,8 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from engine.atomic import atomic_write_text
+from engine.data.csv_cells import formula_safe, from_cell
 from engine.data.image_keys import names_image
 from engine.errors import LandmarkFileError
+from engine.output_paths import special_kind
 
 REQUIRED_COLUMNS = ("image", "landmark", "x", "y")
 STAGE_COLUMN = "stage"
@@ -104,6 +106,9 @@ def _parse_float(text: str, where: str) -> float:
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header and ``(line, row)`` pairs; a row with more or fewer cells than the header
     is an error naming its line (trailing empty cells, as spreadsheets add, are allowed)."""
+    kind = special_kind(path)
+    if kind is not None and kind != "a folder":   # opening a pipe would block for ever
+        raise LandmarkFileError(f"{path} is {kind}, not a landmark CSV")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
@@ -119,7 +124,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
                     raise LandmarkFileError(
                         f"{where} has {len(cells)} field(s), the header {len(header)} "
                         f"({', '.join(header)}); check for a missing or extra comma")
-                rows.append((reader.line_num, dict(zip(header, cells))))
+                rows.append((reader.line_num, dict(zip(header, map(from_cell, cells)))))
     except FileNotFoundError:
         raise LandmarkFileError(f"landmark file not found: {path}") from None
     except IsADirectoryError:
@@ -259,6 +264,7 @@ def _fmt(v: float, precision: int) -> str:
 
 
 def _csv_cell(text: str) -> str:
+    text = formula_safe(text)
     if any(ch in text for ch in ',"\n\r'):
         return '"' + text.replace('"', '""') + '"'
     return text

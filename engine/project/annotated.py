@@ -16,7 +16,14 @@ import numpy as np
 from engine.atomic import atomic_write_bytes
 from engine.data.display import load_display, render_window
 from engine.errors import CC2DError, ProjectError
-from engine.project.export import ImageIds, collect, output_folder, unique_stem, write_error
+from engine.project.export import (
+    ImageIds,
+    collect,
+    output_folder,
+    project_guard,
+    unique_stem,
+    write_error,
+)
 from engine.project.model import Landmark
 from engine.project.schema import LandmarkSchema
 from engine.project.store import Project
@@ -67,6 +74,7 @@ def export_annotated(project: Project, folder: str | os.PathLike[str],
     written: list[Path] = []
     used: set[str] = set()
     unreadable: list[str] = []
+    guard = project_guard(project)
     for item in collect(project, image_ids):
         rec = item.record
         try:
@@ -81,6 +89,7 @@ def export_annotated(project: Project, folder: str | os.PathLike[str],
         if not ok:
             raise ProjectError(f"could not encode the annotated image of {rec.name}")
         path = folder / f"{name}_landmarks.png"
+        guard.check(path)
         try:
             atomic_write_bytes(path, buf.tobytes())
         except OSError as exc:

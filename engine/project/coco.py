@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import LandmarkFileError
-from engine.project.export import ImageIds, collect, write_text
+from engine.project.export import ImageIds, collect, project_guard, write_text
 from engine.project.model import Landmark, LandmarkSource
 from engine.project.store import Project
 
@@ -67,6 +67,7 @@ def export_coco(project: Project, path: str | os.PathLike[str], image_ids: Image
                 ) -> Path:
     """Write the COCO keypoints JSON to ``path``."""
     path = Path(path)
+    project_guard(project).check(path)
     doc = coco_document(project, image_ids)
     write_text(path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     return path

@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
+from engine.data.csv_cells import formula_safe
 from engine.data.image_keys import image_keys
 from engine.errors import ProjectError
-from engine.project.db import is_disk_full
+from engine.output_paths import ProtectedFiles
+from engine.project.db import DB_NAME, is_disk_full
+from engine.project.lock import LOCK_NAME
 from engine.project.model import ImageRecord, Landmark, ReviewStatus
 from engine.project.store import Project
 
@@ -112,6 +115,14 @@ def count_points(project: Project, image_ids: ImageIds = None) -> int:
     return sum(lm is not None for item in collect(project, image_ids) for lm in item.landmarks)
 
 
+def project_guard(project: Project) -> ProtectedFiles:
+    """The files no export of ``project`` may replace: its database, lock and images."""
+    folder = Path(project.folder)
+    own = [folder / n for n in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", LOCK_NAME)]
+    return ProtectedFiles([*own, *(r.path for r in project.images())],
+                          "one of the project's own files or images")
+
+
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` atomically, turning OS errors into a clear ProjectError."""
     try:
@@ -139,13 +150,15 @@ def _num(value: float | None, digits: int) -> str:
 def export_csv(project: Project, path: str | os.PathLike[str], image_ids: ImageIds = None) -> Path:
     """Write the long CSV (one row per image and landmark, see ``CSV_COLUMNS``)."""
     path = Path(path)
+    project_guard(project).check(path)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     names = project.schema.names
     for item in collect(project, image_ids):
         for i, lm in enumerate(item.landmarks):
-            row = [item.key, item.folder, i + 1, names[i]]
+            row = [formula_safe(item.key), formula_safe(item.folder), i + 1,
+                   formula_safe(names[i])]
             if lm is None:
                 row += ["", "", "", "", "", ""]
             else:
@@ -169,6 +182,7 @@ def export_json(project: Project, path: str | os.PathLike[str], image_ids: Image
                 ) -> Path:
     """Write the schema plus, per image, its spacing, status and landmarks (full precision)."""
     path = Path(path)
+    project_guard(project).check(path)
     template = project.template()
     keys = image_names(project)
     images = []

@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.data.csv_cells import from_cell
 from engine.data.image_keys import match_images
 from engine.data.landmarks import points_outside, read_landmark_csv
 from engine.errors import LandmarkFileError
+from engine.output_paths import special_kind
 from engine.project.coco import is_coco, parse_coco
 from engine.project.export import JSON_FORMAT, JSON_VERSION
 from engine.project.model import (
@@ -131,10 +133,14 @@ def _match(labels: Iterable[str], records: list[ImageRecord], hashes: Mapping[st
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    kind = special_kind(path)
+    if kind is not None and kind != "a folder":   # opening a pipe would block for ever
+        raise LandmarkFileError(f"{path} is {kind}, not a landmark file")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
-            rows = list(reader)
+            rows = [{k: from_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+                    for row in reader]
             return list(reader.fieldnames or []), rows
     except FileNotFoundError:
         raise LandmarkFileError(f"landmark file not found: {path}") from None

@@ -21,6 +21,7 @@ from engine.project.export import (
     ImageLandmarks,
     collect,
     output_folder,
+    project_guard,
     unique_stem,
     write_text,
 )
@@ -81,8 +82,10 @@ def export_slicer(project: Project, folder: str | os.PathLike[str], image_ids: I
     folder = output_folder(Path(folder))
     written: list[Path] = []
     used: set[str] = set()
+    guard = project_guard(project)
     for item in collect(project, image_ids):
         path = folder / f"{unique_stem(item.record, used)}.mrk.json"
+        guard.check(path)
         write_text(path, json.dumps(markups(item, project), ensure_ascii=False, indent=1) + "\n")
         written.append(path)
     return written

@@ -151,3 +151,29 @@ def test_refinement_predicts_on_the_images_it_trained_with(phantom_dir, tmp_path
     assert _run(phantom_dir, tmp_path / "run", *_steps(2)) == 0
     pred = read_landmark_csv(tmp_path / "run" / "predictions.csv")
     assert "refine_share" in pred.values and len(pred.points) == 8
+
+
+def test_a_resumed_run_refuses_other_images_or_template_pixels(phantom_dir, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "img"
+    shutil.copytree(phantom_dir, folder)
+    out = tmp_path / "run"
+    assert _run(folder, out, *_steps(2)) == 0
+    capsys.readouterr()
+    # An image added after the run started: the run would train on 8 and predict 9.
+    shutil.copy(folder / "phantom_001.png", folder / "phantom_extra.png")
+    assert _run(folder, out, *_steps(2)) == 2
+    err = capsys.readouterr().err
+    assert "made with other settings" in err and "n_images 8 → 9" in err
+    (folder / "phantom_extra.png").unlink()
+    # The template's pixels changed (same name, same points).
+    data = bytearray((folder / "phantom_000.png").read_bytes())
+    import cv2
+
+    image = cv2.imread(str(folder / "phantom_000.png"), cv2.IMREAD_GRAYSCALE)
+    image[0, 0] = 255 - image[0, 0]
+    cv2.imwrite(str(folder / "phantom_000.png"), image)
+    assert (folder / "phantom_000.png").read_bytes() != bytes(data)
+    assert _run(folder, out, *_steps(2)) == 2
+    assert "template_sha256" in capsys.readouterr().err

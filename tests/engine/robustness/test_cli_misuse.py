@@ -31,6 +31,9 @@ def _run_args(phantoms: Path, out: Path, *extra: str, labels: Path | None = None
     (["--ssl-time", "nan"], "must be a positive finite number"),
     (["--ssl-time", "-3"], "must be a positive finite number"),
     (["--tpl-steps", "1e3"], "'1e3' is not a whole number"),
+    (["--cycle-candidates", "100000"], "100000 is above the maximum of 64"),
+    (["--tpl-steps", "99999999999"], "above the maximum of 10000000"),
+    (["--pseudo-keep", "1.5"], "1.5 is outside 0..1"),
 ])
 def test_bad_step_counts_and_times(phantoms: Path, tmp_path: Path, capsys, extra: list[str],
                                    message: str) -> None:
@@ -41,7 +44,7 @@ def test_bad_step_counts_and_times(phantoms: Path, tmp_path: Path, capsys, extra
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.parametrize("spacing", ["0", "-0.1", "nan", "inf", "x"])
+@pytest.mark.parametrize("spacing", ["0", "-0.1", "nan", "inf", "x", "1e-320", "1e308"])
 def test_evaluate_refuses_a_spacing_that_is_not_positive(tmp_path: Path, capsys,
                                                           spacing: str) -> None:
     csv = tmp_path / "t.csv"
@@ -95,3 +98,15 @@ def test_template_landmark_outside_the_image(phantoms: Path, tmp_path: Path, cap
     assert "1 landmark(s) of the template phantom_000.png lie outside the image (60x50" in err
     assert f"P2 at ({x}," in err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("option,value", [("--sigma", "-1"), ("--sigma", "nan"),
+                                          ("--spacing", "inf"), ("--spacing", "1e-300")])
+def test_analyze_refuses_absurd_numbers(tmp_path: Path, capsys, option: str, value: str) -> None:
+    csv = tmp_path / "t.csv"
+    csv.write_text("image,landmark,x,y\na,1,1,1\n")
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "--pred", str(csv), "--out", str(tmp_path / "o.csv"), option, value])
+    assert info.value.code == 2
+    assert f"argument {option}" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()

@@ -1,0 +1,21 @@
+"""Text cells of the CSV files the engine writes, safe to open in a spreadsheet.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return runs as a
+formula in Excel, LibreOffice and Sheets (CSV injection). As the OWASP rule says, such a
+text cell gets a leading ``'``, which spreadsheets show as text; the engine's readers take
+it off again, so names round-trip. Numbers are never escaped: ``-1.5`` stays a number.
+"""
+
+from __future__ import annotations
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """``text`` as a CSV text cell that no spreadsheet evaluates."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def from_cell(text: str) -> str:
+    """The text a cell written by :func:`formula_safe` holds."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
