@@ -27,6 +27,10 @@ ARROWS = {
 class KeyHandling:
     """Key half of ImageCanvas (a mixin: it uses the canvas's layers and signals)."""
 
+    def _escape_calibration(self) -> None:
+        self.set_mode("annotate")
+        self.calibrationEscaped.emit()   # the window's state and Calibrate button follow
+
     def _key_action(self, event: QKeyEvent) -> Callable[[], None] | None:
         """What a key press does here, or None when the canvas leaves it to others."""
         key = event.key()
@@ -44,7 +48,7 @@ class KeyHandling:
         if key == Qt.Key.Key_1 and plain and has_image:
             return self.zoom_1to1
         if key == Qt.Key.Key_Escape and plain and self._mode == "calibrate":
-            return partial(self.set_mode, "annotate")
+            return self._escape_calibration
         if key in ARROWS and (plain or shift) and editable:
             return partial(self._nudge, *ARROWS[key], big=shift)
         if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and plain and editable:

@@ -42,6 +42,7 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
     cursorMoved = Signal(float, float)  # noqa: N815
     windowChanged = Signal(float, float)  # noqa: N815
     calibrationLineDrawn = Signal(float, float, float, float)  # noqa: N815
+    calibrationEscaped = Signal()  # noqa: N815 (Escape while calibrating)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -21,6 +21,7 @@ from cc2d_app.controllers.training_controller import TrainingController
 from cc2d_app.controllers.workers import ImageLoader
 from cc2d_app.dialogs.calibration_dialog import CalibrationDialog
 from cc2d_app.logic.annotation_flow import next_unplaced
+from cc2d_app.logic.annotation_state import AnnotationState
 from cc2d_app.logic.measurements import Dragged, measure_image, measurement_note, value_text
 from cc2d_app.logic.palette import landmark_colors
 from cc2d_app.logic.review import hover_text, is_low
@@ -46,8 +47,8 @@ class Workspace(QWidget):
         super().__init__(parent)
         self.session = session
         self.loader = ImageLoader(self)
-        self.current_id: int | None = None
-        self.active: int | None = None
+        self.state = AnnotationState()
+        self.state.subscribe(self._state_changed)
         self._display: Any = None       # engine.data.display.DisplayImage on screen
         self._window: tuple[float, float, bool] | None = None
         self._window_range: tuple[float, float] | None = None
@@ -112,6 +113,7 @@ class Workspace(QWidget):
         self.reports.message.connect(self.messageText)
         self.view_panel.windowEdited.connect(self._panel_window)
         self.view_panel.calibrateToggled.connect(self._calibrate_mode)
+        self.canvas.calibrationEscaped.connect(lambda: self.view_panel.calibrate.setChecked(False))
         self.view_panel.clearCalibrationRequested.connect(self._clear_calibration)
         session.landmarksChanged.connect(self._landmarks_changed)
         session.imageChanged.connect(self._image_changed)
@@ -126,7 +128,7 @@ class Workspace(QWidget):
         self.reports.wait()
         self.loader.wait()
         self.images.model.detach()
-        self.current_id = None
+        self.state.update(image_id=None, notify=False)
         self.canvas.set_image(None)
 
     # -- navigation -------------------------------------------------------------------
@@ -139,12 +141,11 @@ class Workspace(QWidget):
             return
         if image_id == self.current_id:
             return
-        self.current_id = image_id
         rec = self.session.image(image_id)
-        self.active = next_unplaced(self.session.landmarks(image_id))
         self.canvas.set_spacing(rec.spacing.col_mm if rec.spacing else None)
         self.view_panel.show_spacing(rec.spacing)
-        self._refresh_landmarks()
+        self.state.update(image_id=image_id, active=next_unplaced(self.session.landmarks(image_id)),
+                          selected=None)   # one change: the views redraw once
         cached = self.loader.cached(rec.path)
         if cached is None:
             self.canvas.set_image(None)
@@ -156,10 +157,30 @@ class Workspace(QWidget):
 
     def activate(self, index: int) -> None:
         """Pick the landmark the next click places (or moves)."""
-        self.active = index
-        self.canvas.set_selected(index)
-        self._refresh_landmarks()
+        self.state.update(active=index, selected=index)
         self.canvas.setFocus()
+
+    @property
+    def current_id(self) -> int | None:
+        """The image on screen."""
+        return self.state.image_id
+
+    @property
+    def active(self) -> int | None:
+        """The landmark the next click places."""
+        return self.state.active
+
+    def _state_changed(self, changed: frozenset[str]) -> None:
+        """The state's one notification per change: each view redraws what it shows."""
+        if "mode" in changed:
+            self.canvas.set_mode(self.state.mode)
+        if "selected" in changed:
+            self.canvas.set_selected(self.state.selected)
+            self.landmarks.select(self.state.selected)
+        if changed & {"image_id", "active"}:
+            self._refresh_landmarks()
+        elif "mode" in changed:
+            self._refresh_measurements()  # a drag the mode change cancelled is undone
 
     def write_report(self) -> None:
         """Ask where, then write the current image's one-page PDF report."""
@@ -186,9 +207,9 @@ class Workspace(QWidget):
         # signal redraws the views once, with it (not once before and once after).
         before, after = self.active, self.session.landmarks(self.current_id)
         after[index] = Landmark(x, y, LandmarkSource.TEMPLATE)   # only "placed" matters
-        self.active = next_unplaced(after, index)
+        self.state.update(active=next_unplaced(after, index), notify=False)
         if not self.session.place(self.current_id, index, x, y):
-            self.active = before
+            self.state.update(active=before)
             return
         if first:   # the session made the first image annotated the template
             name = self.session.image(self.current_id).name
@@ -202,13 +223,13 @@ class Workspace(QWidget):
     def _clear(self, index: int) -> None:
         if self.current_id is None:
             return
-        before, self.active = self.active, index   # the cleared one is placed next
+        before = self.active
+        self.state.update(active=index, notify=False)   # the cleared one is placed next
         if not self.session.clear(self.current_id, index):
-            self.active = before
+            self.state.update(active=before)
 
     def _picked(self, index: int) -> None:
-        self.canvas.set_selected(index)
-        self.landmarks.select(index)
+        self.state.update(selected=index)
 
     def _restore(self, index: int) -> None:
         if self.current_id is not None:
@@ -232,7 +253,8 @@ class Workspace(QWidget):
     def _landmarks_changed(self, image_id: int) -> None:
         if image_id == self.current_id:
             if self.active is None:   # e.g. an undo took a point away: place it next
-                self.active = next_unplaced(self.session.landmarks(image_id))
+                self.state.update(active=next_unplaced(self.session.landmarks(image_id)),
+                                  notify=False)
             self._refresh_landmarks()   # the panel too
         elif image_id == self.session.template_id():
             self._refresh_panel()       # what the template still lacks, shown on any image
@@ -248,7 +270,7 @@ class Workspace(QWidget):
         if self.current_id is not None and self.session.has_image(self.current_id):
             self.images.select(self.current_id)
             return
-        self.current_id = None
+        self.state.update(image_id=None, notify=False)
         images = self.session.images()
         if images:
             self.show_image(self.session.template_id() or images[0].id)
@@ -366,8 +388,7 @@ class Workspace(QWidget):
     # -- calibration ----------------------------------------------------------------------
 
     def _calibrate_mode(self, on: bool) -> None:
-        self.canvas.set_mode("calibrate" if on else "annotate")
-        self._refresh_measurements()  # a drag the mode change cancelled is undone
+        self.state.update(mode="calibrate" if on else "annotate")
         if on:
             self.messageText.emit("Calibration: drag a line along a ruler of known length.")
 

@@ -266,3 +266,20 @@ def test_one_click_redraws_each_view_once(qtbot, rays, monkeypatch):
                                                                 is not None)}
         assert window.session.landmarks(ws.current_id)[i] is not None
     window.close()
+
+
+def test_escape_leaves_calibration_and_the_calibrate_button_follows(qtbot, rays):
+    images, truth = rays
+    window = open_window(qtbot)
+    create_project(qtbot, window, images)
+    ws = window.workspace
+    wait_for_image(qtbot, window)
+    ws.side_tabs.setCurrentWidget(ws.view_panel)
+    qtbot.mouseClick(ws.view_panel.calibrate, LEFT)
+    assert ws.view_panel.calibrate.isChecked() and ws.canvas.mode() == "calibrate"
+    ws.canvas.setFocus()
+    QTest.keyClick(ws.canvas, Qt.Key.Key_Escape)
+    assert not ws.view_panel.calibrate.isChecked() and ws.canvas.mode() == "annotate"
+    click(ws.canvas, at(ws.canvas, *truth[0]))   # a click places again
+    assert window.session.landmarks(ws.current_id)[0] is not None
+    window.close()
