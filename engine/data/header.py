@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from engine.errors import CC2DError, ImageReadError
+from engine.output_paths import special_kind
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DICOM_MAGIC = b"DICM"
@@ -61,6 +62,10 @@ class ImageHeader:
         return (self.height, self.width) if swapped else (self.width, self.height)
 
 
+# A 150-megapixel 16-bit radiograph is 300 MB uncompressed; a bigger file is no image here.
+MAX_FILE_BYTES = 1 << 30
+
+
 def read_image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Return ``(width, height)`` of an image by parsing only its header.
 
@@ -71,8 +76,20 @@ def read_image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
 
 
 def read_header(path: str | os.PathLike[str]) -> ImageHeader:
-    """Sniff the format of ``path`` and parse its header (see :class:`ImageHeader`)."""
+    """Sniff the format of ``path`` and parse its header (see :class:`ImageHeader`).
+    Only regular files of at most MAX_FILE_BYTES are opened: a named pipe would block,
+    a device (``/dev/zero`` named ``.dcm``) or a huge sparse file would be read for ever."""
     path = Path(path)
+    kind = special_kind(path)
+    if kind is not None:
+        raise ImageReadError(f"{path} is {kind}, not an image file")
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0   # missing or unreadable: opening it below says which
+    if size > MAX_FILE_BYTES:
+        raise ImageReadError(f"{path} is {size / 2**30:.1f} GiB, over the limit of "
+                             f"{MAX_FILE_BYTES / 2**30:.0f} GiB for one image file")
     with reading(path):
         with path.open("rb") as f:
             head = f.read(DICOM_MAGIC_OFFSET + 4)

@@ -7,6 +7,7 @@ Every failure is an :class:`~engine.errors.ImageReadError` naming the file.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -21,6 +22,7 @@ import numpy as np
 from engine.data.header import ImageHeader, has_dicom_magic, open_error, read_header, reading
 from engine.data.spacing import Spacing
 from engine.errors import ImageReadError
+from engine.output_paths import special_kind
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,33 @@ def list_images(folder: str | os.PathLike[str]) -> list[Path]:
             "supported: PNG, JPEG, BMP, TIFF, DICOM"
         )
     return sorted(images, key=_natural_key)
+
+
+def unusable_entries(folder: str | os.PathLike[str]) -> list[tuple[Path, str]]:
+    """Entries of ``folder`` named like images that :func:`list_images` leaves out because
+    they are not regular files (a dangling or looping link, a named pipe, a device), each
+    with why, so a batch can list them instead of skipping them silently."""
+    out: list[tuple[Path, str]] = []
+    try:
+        entries = sorted(Path(folder).iterdir(), key=_natural_key)
+    except OSError:
+        return out   # list_images has said why
+    for p in entries:
+        if p.name.startswith(".") or not is_image_file(p) or p.is_file():
+            continue
+        if p.is_dir():
+            continue
+        if p.is_symlink():
+            try:
+                p.stat()
+                reason = f"a link to {special_kind(p) or 'something that is not a file'}"
+            except OSError as exc:
+                reason = ("a link that loops" if exc.errno == errno.ELOOP
+                          else f"a link to {os.readlink(p)}, which does not exist")
+        else:
+            reason = special_kind(p) or "not a regular file"
+        out.append((p, f"{reason}, not an image file"))
+    return out
 
 
 def _natural_key(path: Path) -> tuple[list[str | int], str]:

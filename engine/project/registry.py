@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.data.header import read_image_size
-from engine.data.images import MAX_PIXELS, is_image_file, list_images, load_image
+from engine.data.images import MAX_PIXELS, is_image_file, list_images, load_image, unusable_entries
 from engine.data.spacing import Spacing
 from engine.errors import ImageReadError
 from engine.project.model import ImageCheck, ImageRecord, ReviewStatus, SkippedFile
@@ -87,6 +87,7 @@ def expand(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Sk
                 files.extend(list_images(path))
             except ImageReadError as exc:
                 failed.append(SkippedFile(path, str(exc)))
+            failed.extend(SkippedFile(p, why) for p, why in unusable_entries(path))
         else:
             files.append(path)
     return files, failed

@@ -131,3 +131,24 @@ def test_predict_refuses_to_write_over_an_input_image(tmp_path: Path, capsys) ->
                  "--out", str(image)]) == 2
     assert "one of this command's inputs" in capsys.readouterr().err
     assert image.read_bytes() == pixels
+
+
+@needs_fifo
+def test_adding_special_files_and_broken_links_lists_each_without_blocking(
+        project: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "odd"
+    write_phantom_dataset(folder, 1, PhantomSpec(n_landmarks=2, width=40, height=30), seed=9)
+    os.mkfifo(folder / "pipe.png")
+    (folder / "zero.dcm").symlink_to("/dev/zero")
+    (folder / "gone.png").symlink_to("nowhere.png")
+    (folder / "a.png").symlink_to("b.png")
+    (folder / "b.png").symlink_to("a.png")
+    with open(folder / "sparse.dcm", "wb") as f:   # 2 GiB of nothing, no disk used
+        f.truncate(2 << 30)
+    with Project.open(project) as p:
+        report = _finished_within(30, lambda: p.add_images([folder, folder / "pipe.png"]))
+    reasons = {s.path.name: s.reason for s in report.failed}
+    assert len(report.added) == 1
+    assert "named pipe" in reasons["pipe.png"] and "character device" in reasons["zero.dcm"]
+    assert "does not exist" in reasons["gone.png"] and "loops" in reasons["a.png"]
+    assert "over the limit of 1 GiB" in reasons["sparse.dcm"]
