@@ -16,6 +16,7 @@ from pathlib import Path
 from engine.data.header import read_image_size
 from engine.data.images import list_images
 from engine.data.landmarks import points_outside, read_landmark_csv
+from engine.data.spacing import MAX_MM, MIN_MM
 from engine.data.template import Template
 from engine.errors import CC2DError, ImageReadError, LandmarkFileError
 from engine.output_paths import ProtectedFiles
@@ -69,8 +70,7 @@ def count(minimum: int, maximum: int = 10**7) -> Callable[[str], int]:
     return parse
 
 
-# A pixel size in mm a radiograph can have (film scanners ~0.05, detectors 0.1-0.2).
-SPACING_LOW, SPACING_HIGH = 1e-4, 10.0
+SPACING_LOW, SPACING_HIGH = MIN_MM, MAX_MM   # a pixel size a radiograph can have
 
 
 def number(*, positive: bool, low: float = 0.0, high: float = math.inf

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.data.dicom_tags import check_rescale, int_tag
-from engine.data.spacing import Spacing
+from engine.data.spacing import Spacing, plausible_mm
 from engine.errors import ImageReadError
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def spacing_from_dataset(ds: Dataset) -> Spacing | None:
             continue
         if len(values) == 1:  # VM 1 violates the standard but means square pixels
             values = values * 2
-        if len(values) == 2 and all(math.isfinite(v) and v > 0 for v in values):
+        if len(values) == 2 and all(plausible_mm(v) for v in values):
             return Spacing(row_mm=values[0], col_mm=values[1], source=source)
         log.warning("ignoring invalid %s %r", source, value)
     return None

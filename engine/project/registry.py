@@ -18,7 +18,7 @@ from typing import Any
 from engine.data.header import read_image_size
 from engine.data.images import MAX_PIXELS, is_image_file, list_images, load_image, unusable_entries
 from engine.data.spacing import Spacing
-from engine.errors import ImageReadError
+from engine.errors import ImageReadError, ProjectError
 from engine.project.model import ImageCheck, ImageRecord, ReviewStatus, SkippedFile
 
 _CHUNK = 1 << 20
@@ -51,7 +51,16 @@ def resolve_path(folder: Path, stored: str) -> Path:
 
 
 def record_from_row(folder: Path, row: sqlite3.Row | Mapping[str, Any]) -> ImageRecord:
-    """An :class:`ImageRecord` from an ``images`` row."""
+    """An :class:`ImageRecord` from an ``images`` row; a row whose spacing is no spacing
+    (negative, inf, text) is reported as damaged."""
+    try:
+        return _record(folder, row)
+    except (ValueError, TypeError) as exc:
+        raise ProjectError(f"the project's record of image {row['id']} is damaged ({exc}); "
+                           "restore project.sqlite from a backup") from None
+
+
+def _record(folder: Path, row: sqlite3.Row | Mapping[str, Any]) -> ImageRecord:
     file_spacing = user_spacing = None
     if row["file_row_mm"] is not None:
         file_spacing = Spacing(

@@ -197,6 +197,10 @@ def test_multiframe_takes_first_frame(tmp_path: Path) -> None:
         ),
         ({}, None),
         (dict(PixelSpacing=[0, 0]), None),
+        # A damaged tag is no spacing: lengths would be inf or 0 mm.
+        (dict(PixelSpacing=[1e308, 1e308]), None),
+        (dict(PixelSpacing=[1e-300, 1e-300], ImagerPixelSpacing=[0.2, 0.2]),
+         Spacing(0.2, 0.2, "ImagerPixelSpacing")),
     ],
 )
 def test_spacing(tmp_path: Path, attrs: dict[str, Any], expected: Spacing | None) -> None:

@@ -80,3 +80,21 @@ def test_pseudo_label_settings_may_change_until_pseudo_labels_are_made(tmp_path:
     made = {**ssl_only, "stages": {"ssl_train": {}, "pseudo_labels": {}}}
     with pytest.raises(CheckpointError, match="cycle_candidates"):
         folder.check_same(made, {"ssl_config": {"steps": 5, "cycle_candidates": 5}})
+
+
+@pytest.mark.parametrize("value", ["-1", "1e308", "'abc'"])
+def test_a_project_row_with_no_real_spacing_is_reported_damaged(tmp_path: Path,
+                                                                value: str) -> None:
+    import sqlite3
+
+    from engine.data.phantom import PhantomSpec, write_phantom_dataset
+    from engine.project import LandmarkSchema, Project
+
+    write_phantom_dataset(tmp_path / "img", 1, PhantomSpec(n_landmarks=2, width=40, height=30))
+    with Project.create(tmp_path / "p", LandmarkSchema.from_names(["A", "B"])) as project:
+        project.add_images([tmp_path / "img"])
+    with sqlite3.connect(tmp_path / "p" / "project.sqlite") as conn:
+        conn.execute(f"UPDATE images SET user_row_mm = {value}, user_col_mm = 0.1")
+    with pytest.raises(ProjectError, match="image 1 is damaged"):
+        with Project.open(tmp_path / "p", read_only=True) as project:
+            project.images()
