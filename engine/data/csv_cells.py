@@ -19,3 +19,20 @@ def formula_safe(text: str) -> str:
 def from_cell(text: str) -> str:
     """The text a cell written by :func:`formula_safe` holds."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+def number_text(text: str) -> float:
+    """A number as a person writes it: ``float`` without its Python-only forms (``2_97.9``
+    would read as 297.9); ValueError otherwise."""
+    if "_" in text:
+        raise ValueError(f"'{text}' is not a number")
+    return float(text)
+
+
+def json_number(value: object, *, whole: bool = False) -> float:
+    """A JSON number (not ``true``, not a string); ``whole``: an integer, not ``1.5``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number")
+    if whole and not (isinstance(value, int) or float(value).is_integer()):
+        raise ValueError(f"{value!r} is not a whole number")
+    return float(value)

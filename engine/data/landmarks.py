@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.atomic import atomic_write_text
-from engine.data.csv_cells import formula_safe, from_cell
+from engine.data.csv_cells import formula_safe, from_cell, number_text
 from engine.data.image_keys import names_image
 from engine.errors import LandmarkFileError
 from engine.output_paths import special_kind
@@ -94,7 +94,7 @@ def _parse_float(text: str, where: str) -> float:
     if text == "" or text.lower() in {"nan", "na", "none"}:
         return math.nan
     try:
-        value = float(text)
+        value = number_text(text)
     except ValueError:
         raise LandmarkFileError(f"{where}: '{text}' is not a number") from None
     if not math.isfinite(value):

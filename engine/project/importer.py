@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.data.csv_cells import from_cell
+from engine.data.csv_cells import from_cell, json_number, number_text
 from engine.data.image_keys import match_images
 from engine.data.landmarks import points_outside, read_landmark_csv
 from engine.errors import LandmarkFileError
@@ -178,7 +178,7 @@ def _cell_float(text: str | None, where: str) -> float | None:
     if text.lower() in ("", "nan", "na", "none"):
         return None
     try:
-        value = float(text)
+        value = number_text(text)
     except ValueError:
         raise LandmarkFileError(f"{where}: '{text}' is not a number") from None
     return value if math.isfinite(value) else None
@@ -219,12 +219,17 @@ def _parse_own_csv(
 
 
 def _parse_json(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> Parsed:
+    kind = special_kind(path)
+    if kind is not None:   # a pipe would block for ever
+        raise LandmarkFileError(f"{path} is {kind}, not a landmark file")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise LandmarkFileError(f"landmark file not found: {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
+    except RecursionError:
+        raise LandmarkFileError(f"{path} is nested too deeply to be a landmark file") from None
     if is_coco(doc):  # COCO keypoints, as our own export writes them
         names, coco_points = parse_coco(doc, path, source)
         check_names(schema, names, path.name)
@@ -251,7 +256,7 @@ def _parse_json(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> P
             if img.get("status"):
                 statuses[label] = parse_enum(ReviewStatus, img["status"]).value
             points[label] = {
-                int(p["index"]) - 1: _json_point(p, source)
+                int(json_number(p["index"], whole=True)) - 1: _json_point(p, source)
                 for p in img["landmarks"]
                 if p.get("x") is not None and p.get("y") is not None
             }
@@ -263,4 +268,5 @@ def _parse_json(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> P
 def _json_point(p: Mapping[str, Any], source: LandmarkSource) -> Landmark:
     src = parse_enum(LandmarkSource, p["source"]) if p.get("source") else source
     conf = p.get("confidence")
-    return Landmark(float(p["x"]), float(p["y"]), src, float(conf) if conf is not None else None)
+    return Landmark(json_number(p["x"]), json_number(p["y"]), src,
+                    json_number(conf) if conf is not None else None)

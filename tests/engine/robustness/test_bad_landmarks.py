@@ -79,3 +79,33 @@ def test_a_spacing_that_is_not_positive_is_refused(tmp_path: Path, spacing: floa
     pred, truth = _tables(tmp_path, "a,1,A,3,4\na,2,B,10,10\n")
     with pytest.raises(CC2DError, match="not a positive number"):
         evaluate(pred, truth, spacing)
+
+
+def test_python_only_number_forms_are_not_numbers(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a,1,A,2_97.904,3\n")
+    with pytest.raises(LandmarkFileError, match="'2_97.904' is not a number"):
+        read_landmark_csv(path)
+
+
+@pytest.mark.parametrize("point,message", [
+    ({"index": 1.5, "x": 1.0, "y": 2.0}, "not a whole number"),
+    ({"index": 1, "x": True, "y": 2.0}, "True is not a number"),
+    ({"index": 1, "x": "3", "y": 2.0}, "'3' is not a number"),
+])
+def test_a_json_import_takes_only_json_numbers(tmp_path: Path, point: dict,
+                                               message: str) -> None:
+    import json
+
+    from engine.project import LandmarkSchema, Project, import_landmarks
+    from engine.project.export import JSON_FORMAT, JSON_VERSION
+
+    doc = {"format": JSON_FORMAT, "version": JSON_VERSION,
+           "schema": {"landmarks": [{"name": "A"}]},
+           "images": [{"image": "a.png", "landmarks": [point]}]}
+    (tmp_path / "l.json").write_text(json.dumps(doc))
+    with Project.create(tmp_path / "p", LandmarkSchema.from_names(["A"])) as project:
+        with pytest.raises(LandmarkFileError, match=message):
+            import_landmarks(project, tmp_path / "l.json")
+        (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+        with pytest.raises(LandmarkFileError, match="nested too deeply"):
+            import_landmarks(project, tmp_path / "deep.json")
