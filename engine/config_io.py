@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TypeVar
 
 from engine.atomic import atomic_write_text
 from engine.errors import CheckpointError
+from engine.json_files import read_json
 
 C = TypeVar("C", bound="JsonConfig")
 
@@ -36,8 +37,8 @@ class JsonConfig:
     @classmethod
     def load(cls: type[C], path: Path) -> C:
         try:
-            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError, TypeError, ValueError) as exc:
+            return cls.from_dict(read_json(path))
+        except (TypeError, ValueError) as exc:   # JsonReadError is a ValueError
             raise CheckpointError(f"cannot read {cls.__name__} from {path}: {exc}") from None
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.atomic import atomic_write_text
 from engine.errors import CheckpointError, ImageReadError
+from engine.json_files import JsonReadError, read_json
 from engine.output_paths import special_kind
 
 STAGES = ("ssl_train", "pseudo_labels", "tpl_train", "tpl_predict", "refine_train", "predict")
@@ -97,8 +98,8 @@ class RunFolder:
         if not path.exists():
             return {"stages": {}}
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            data = read_json(path)
+        except JsonReadError as exc:
             raise CheckpointError(
                 f"{path} is damaged ({exc}); delete the run folder {self.root} to start "
                 "afresh, or choose another one") from None

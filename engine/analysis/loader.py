@@ -18,7 +18,6 @@ part of a sum that is not reported alone. Landmark numbers are 1-based and at mo
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -33,6 +32,7 @@ from engine.analysis.model import (
     ClassRange,
     Measurement,
 )
+from engine.json_files import JsonReadError, read_json
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TOP_KEYS = {"format", "id", "name", "schema", "landmarks", "frame", "description", "source",
@@ -78,8 +78,8 @@ def load_analysis(spec: str | os.PathLike[str]) -> Analysis:
                 f"(shipped: {', '.join(shipped_analysis_ids()) or 'none'})")
         path = shipped
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = read_json(path)
+    except JsonReadError as exc:
         raise AnalysisError(f"cannot read analysis file {path}: {exc}") from None
     return parse_analysis(data, where=str(path))
 

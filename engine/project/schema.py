@@ -12,7 +12,6 @@ Only ``name`` is required per landmark; the order is the landmark order.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import unicodedata
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ProjectError
+from engine.json_files import JsonReadError, read_json
 
 DEFAULT_SCHEMA_ID = "isbi2015_cephalometric"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -194,8 +194,8 @@ def load_schema(spec: str | os.PathLike[str]) -> LandmarkSchema:
             )
         path = shipped
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = read_json(path)
+    except JsonReadError as exc:
         raise ProjectError(f"cannot read landmark schema {path}: {exc}") from None
     return LandmarkSchema.from_dict(data, where=str(path))
 

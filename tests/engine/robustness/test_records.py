@@ -98,3 +98,20 @@ def test_a_project_row_with_no_real_spacing_is_reported_damaged(tmp_path: Path,
     with pytest.raises(ProjectError, match="image 1 is damaged"):
         with Project.open(tmp_path / "p", read_only=True) as project:
             project.images()
+
+
+def test_json_the_engine_reads_back_may_not_recurse_out_of_the_stack(tmp_path: Path) -> None:
+    from engine.analysis import load_analysis
+    from engine.analysis.model import AnalysisError
+    from engine.project import load_schema
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ProjectError, match="nested too deeply"):
+        load_schema(deep)
+    with pytest.raises(AnalysisError, match="nested too deeply"):
+        load_analysis(deep)
+    (tmp_path / "run").mkdir()
+    RunFolder(tmp_path / "run").run_json.write_text(deep.read_text())
+    with pytest.raises(CheckpointError, match="nested too deeply"):
+        RunFolder(tmp_path / "run").read_record()
