@@ -120,6 +120,13 @@ def read_new_images(
     failed: list[SkippedFile] = []
     seen = dict(known)
     for path in files:
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:   # the project file stores names as UTF-8 text
+            shown = str(path).encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            failed.append(SkippedFile(Path(shown), "its name is not valid UTF-8 (written by "
+                                      "another system's encoding); rename the file"))
+            continue
         if not path.exists():
             failed.append(SkippedFile(path, "file not found"))
             continue

@@ -152,3 +152,17 @@ def test_adding_special_files_and_broken_links_lists_each_without_blocking(
     assert "named pipe" in reasons["pipe.png"] and "character device" in reasons["zero.dcm"]
     assert "does not exist" in reasons["gone.png"] and "loops" in reasons["a.png"]
     assert "over the limit of 1 GiB" in reasons["sparse.dcm"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="bytes file names are POSIX")
+def test_a_name_that_is_not_utf8_is_listed_and_the_good_image_beside_it_added(
+        project: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    write_phantom_dataset(folder, 2, PhantomSpec(n_landmarks=2, width=40, height=30), seed=7)
+    os.rename(folder / "phantom_001.png", os.fsencode(folder) + b"/bad\xff.png")
+    with Project.open(project) as p:
+        report = p.add_images([folder])
+        assert [r.name for r in report.added] == ["phantom_000.png"]
+        (failure,) = report.failed
+        assert "not valid UTF-8" in failure.reason and "\\udcff" in str(failure.path)
+        assert "phantom_000.png" in {r.name for r in p.images()}
