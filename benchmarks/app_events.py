@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
@@ -24,3 +25,17 @@ def wait_until(app: QApplication, condition: Callable[[], bool], timeout: float 
             raise TimeoutError("the app did not get there in time")
         app.processEvents()
         time.sleep(0.02)
+
+
+def open_main_window(width: int = 1440, height: int = 900) -> tuple[QApplication, Any]:
+    """The app as a user starts it (theme, main window shown and active), for a script."""
+    from cc2d_app.main_window import MainWindow
+    from cc2d_app.views.theme import apply_theme
+
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    window = MainWindow()
+    window.resize(width, height)
+    window.show()
+    window.activateWindow()
+    return app, window

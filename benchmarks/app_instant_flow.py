@@ -78,24 +78,17 @@ def main() -> int:
         (images / p.name).symlink_to(p.resolve())
     test_names = {p.name for p in splits["test1"]}
 
-    from app_events import pump, wait_until
+    from app_events import open_main_window, pump, wait_until
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QDialog
 
     from cc2d_app.dialogs.train_dialog import TrainDialog
-    from cc2d_app.main_window import MainWindow
     from cc2d_app.session import ProjectSession
-    from cc2d_app.views.theme import apply_theme
     from engine.environment import environment
     from engine.project import default_schema
 
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app)
-    window = MainWindow()
-    window.resize(1440, 900)
-    window.show()
-    window.activateWindow()
+    app, window = open_main_window()
     project_dir = work / "project"
     ProjectSession.create(project_dir, default_schema()).close()
     window.open_project(str(project_dir))
@@ -184,7 +177,8 @@ def main() -> int:
 
     out = {"command": " ".join(["python", "benchmarks/app_instant_flow.py", *sys.argv[1:]]),
            "commit": commit(), "date": date.today().isoformat(),
-           "environment": environment(torch.device("cpu")), "template": args.template,
+           "device": "cpu", "environment": environment(torch.device("cpu")),
+           "template": args.template,
            "images": f"ISBI 2015 train + test1, {n_images} distinct files; scored on the "
                      "test1 images among them",
            "review_order": f"bench-fewshot's labelled_order, seed {args.order_seed}",

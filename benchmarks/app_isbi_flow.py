@@ -108,25 +108,18 @@ def main() -> int:
                 (args.data / "images" / f"{i:03d}.jpg").resolve())
     sys.path.insert(0, str(REPO))
 
-    from app_events import pump, wait_until
+    from app_events import open_main_window, pump, wait_until
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
+    from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
     from cc2d_app.dialogs.export_dialog import ExportDialog
-    from cc2d_app.main_window import MainWindow
     from cc2d_app.session import ProjectSession
-    from cc2d_app.views.theme import apply_theme
     from engine.data.landmarks import LandmarkTable, read_landmark_csv, write_landmark_csv
     from engine.project import default_schema
 
     truth = read_landmark_csv(args.data / "landmarks.csv")
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app)
-    window = MainWindow()
-    window.resize(1440, 900)
-    window.show()
-    window.activateWindow()
+    app, window = open_main_window()
     project_dir = work / "isbi_cc2d"
     reuse = (project_dir / "project.sqlite").is_file()
     if not reuse:

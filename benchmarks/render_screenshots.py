@@ -33,7 +33,7 @@ def main() -> int:
     os.environ["CC2D_SETTINGS_DIR"] = str(scratch / "settings")
     sys.path.insert(0, str(REPO))
 
-    from app_events import pump, wait_until
+    from app_events import open_main_window, pump, wait_until
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtTest import QTest
@@ -41,18 +41,11 @@ def main() -> int:
     from render_review_shots import render_review_and_training
 
     from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
-    from cc2d_app.main_window import MainWindow
     from cc2d_app.session import ProjectSession
-    from cc2d_app.views.theme import apply_theme
     from engine.data.landmarks import read_landmark_csv
     from engine.project import default_schema
 
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app)
-    window = MainWindow()
-    window.resize(1440, 900)
-    window.show()
-    window.activateWindow()
+    app, window = open_main_window()
     pump(app)
 
     # A project over twelve real cephalograms, made as the app makes it.
