@@ -115,14 +115,44 @@ def list_images(folder: str | os.PathLike[str]) -> list[Path]:
     when the folder is missing, unreadable or holds no images.
     """
     folder = Path(folder)
+    return _images_of(folder, _listing(folder))
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """One listing of a folder: its images, the entries named like images that are not
+    regular files (a dangling or looping link, a named pipe, a device) with why, and why
+    there are no images when there are none."""
+
+    images: list[Path]
+    unusable: list[tuple[Path, str]]
+    problem: str | None
+
+
+def scan_folder(folder: str | os.PathLike[str]) -> FolderScan:
+    """:func:`list_images`, plus what it leaves out, so a batch lists every file it skips;
+    raises ImageReadError only for a folder that is missing or cannot be listed."""
+    folder = Path(folder)
+    entries = _listing(folder)
+    unusable = _unusable(entries)
+    try:
+        return FolderScan(_images_of(folder, entries), unusable, None)
+    except ImageReadError as exc:
+        return FolderScan([], unusable, str(exc))
+
+
+def _listing(folder: Path) -> list[Path]:
     if not folder.exists():
         raise ImageReadError(f"image folder {folder} does not exist")
     if not folder.is_dir():
         raise ImageReadError(f"{folder} is a file, not a folder of images")
     try:
-        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+        return [p for p in folder.iterdir() if not p.name.startswith(".")]
     except OSError as exc:
         raise ImageReadError(f"cannot list image folder {folder}: {exc.strerror or exc}") from exc
+
+
+def _images_of(folder: Path, entries: list[Path]) -> list[Path]:
     images = [p for p in entries if p.is_file() and is_image_file(p)]
     if not images:
         others = sum(1 for p in entries if p.is_file())
@@ -133,19 +163,10 @@ def list_images(folder: str | os.PathLike[str]) -> list[Path]:
     return sorted(images, key=_natural_key)
 
 
-def unusable_entries(folder: str | os.PathLike[str]) -> list[tuple[Path, str]]:
-    """Entries of ``folder`` named like images that :func:`list_images` leaves out because
-    they are not regular files (a dangling or looping link, a named pipe, a device), each
-    with why, so a batch can list them instead of skipping them silently."""
+def _unusable(entries: list[Path]) -> list[tuple[Path, str]]:
     out: list[tuple[Path, str]] = []
-    try:
-        entries = sorted(Path(folder).iterdir(), key=_natural_key)
-    except OSError:
-        return out   # list_images has said why
-    for p in entries:
-        if p.name.startswith(".") or not is_image_file(p) or p.is_file():
-            continue
-        if p.is_dir():
+    for p in sorted(entries, key=_natural_key):
+        if not is_image_file(p) or p.is_file() or p.is_dir():
             continue
         if p.is_symlink():
             try:

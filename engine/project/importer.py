@@ -11,7 +11,6 @@ single undo reverts it.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +23,7 @@ from engine.data.csv_cells import from_cell, json_number, number_text
 from engine.data.image_keys import match_images
 from engine.data.landmarks import points_outside, read_landmark_csv
 from engine.errors import LandmarkFileError
+from engine.json_files import JsonReadError, read_json
 from engine.output_paths import special_kind
 from engine.project.coco import is_coco, parse_coco
 from engine.project.export import JSON_FORMAT, JSON_VERSION
@@ -219,17 +219,12 @@ def _parse_own_csv(
 
 
 def _parse_json(path: Path, schema: LandmarkSchema, source: LandmarkSource) -> Parsed:
-    kind = special_kind(path)
-    if kind is not None:   # a pipe would block for ever
-        raise LandmarkFileError(f"{path} is {kind}, not a landmark file")
+    if not path.exists():
+        raise LandmarkFileError(f"landmark file not found: {path}")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LandmarkFileError(f"landmark file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = read_json(path)
+    except JsonReadError as exc:
         raise LandmarkFileError(f"cannot read landmark file {path}: {exc}") from None
-    except RecursionError:
-        raise LandmarkFileError(f"{path} is nested too deeply to be a landmark file") from None
     if is_coco(doc):  # COCO keypoints, as our own export writes them
         names, coco_points = parse_coco(doc, path, source)
         check_names(schema, names, path.name)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.data.header import read_image_size
-from engine.data.images import MAX_PIXELS, is_image_file, list_images, load_image, unusable_entries
+from engine.data.images import MAX_PIXELS, is_image_file, load_image, scan_folder
 from engine.data.spacing import Spacing
 from engine.errors import ImageReadError, ProjectError
 from engine.project.model import ImageCheck, ImageRecord, ReviewStatus, SkippedFile
@@ -93,10 +93,14 @@ def expand(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Sk
         path = Path(os.path.abspath(raw))
         if path.is_dir():
             try:
-                files.extend(list_images(path))
+                scan = scan_folder(path)
             except ImageReadError as exc:
                 failed.append(SkippedFile(path, str(exc)))
-            failed.extend(SkippedFile(p, why) for p, why in unusable_entries(path))
+                continue
+            files.extend(scan.images)
+            failed.extend(SkippedFile(p, why) for p, why in scan.unusable)
+            if scan.problem:
+                failed.append(SkippedFile(path, scan.problem))
         else:
             files.append(path)
     return files, failed
