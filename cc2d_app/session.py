@@ -261,22 +261,15 @@ class ProjectSession(QObject):
         runs = [r for r in self._project.runs() if r.state == RunState.FINISHED]
         return runs[-1] if runs else None
 
-    def store_run_predictions(self, run_id: int | None, table: Any = None,
+    def store_run_predictions(self, run_id: int | None, table: Any,
                               images: Sequence[Path] | None = None,
                               label: str | None = None) -> int:
-        """A run's predictions (its predictions.csv, or ``table``; a job's ``table`` when
-        ``run_id`` is None) into the project as one edit named ``label``; returns how many
-        images changed. A failure is reported, not raised."""
-        from engine.data.landmarks import read_landmark_csv
+        """A job's landmark ``table`` (made by run ``run_id``, or by the instant match when
+        None) into the project as one edit named ``label``; returns how many images
+        changed. A failure is reported, not raised."""
         from engine.project.training import store_predictions
-        from engine.run_folder import RunFolder
 
         try:
-            if table is None:
-                if run_id is None:
-                    raise ValueError("store_run_predictions needs a run or a table")
-                table = read_landmark_csv(RunFolder(self._project.run(run_id).folder)
-                                          .predictions)
             entry = store_predictions(self._project, table, images, run_id=run_id,
                                       label=label)
         except CC2DError as exc:

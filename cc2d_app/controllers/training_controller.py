@@ -33,6 +33,7 @@ from cc2d_app.session import ProjectSession
 from cc2d_app.views.training_panel import TrainingPanel
 from engine.errors import CC2DError, ProjectError
 from engine.project import Run, RunState
+from engine.project.jobs import TrainInputs
 
 IMPROVE = "Improve with my corrections"
 RESUME_DECLINED = "resume_declined"   # in a run's metrics: the user said No once
@@ -98,9 +99,9 @@ class TrainingController(QObject):
             return
         self._run, self._refit = run, None
         self._panel.reset()
-        self._launch(start_training(paths, template, run.folder, choice.settings(),
-                                    choice.device, self, labelled=labelled,
-                                    features_dir=session.features_dir(), deferred=False),
+        inputs = TrainInputs(tuple(paths), template, tuple(labelled), session.features_dir())
+        self._launch(start_training(inputs, run.folder, choice.settings(), choice.device, self,
+                                    deferred=False),
                      self._succeeded, self._cancelled)
 
     def _resumable(self, choice: TrainChoice, template: Any, paths: list[Any]) -> Run | None:
@@ -293,17 +294,18 @@ class TrainingController(QObject):
 
     # -- results --------------------------------------------------------------------------
 
-    def _succeeded(self, record: dict[str, Any]) -> None:
+    def _succeeded(self, result: tuple[dict[str, Any], Any]) -> None:
         run, task = self._run, self.task
         if run is None or task is None or self._session.closed:
             return
+        record, table = result
         self._panel.finished(task.elapsed_s)
         session = self._session
         # Only the images still to review: a clinician's reviewed points stay as they are.
         todo = session.unreviewed_images()
         before = {i: session.landmarks(i) for i in todo}
-        stored = session.store_run_predictions(run.id, images=[session.image(i).path
-                                                               for i in todo])
+        stored = session.store_run_predictions(run.id, table,
+                                               images=[session.image(i).path for i in todo])
         summary = summarize_moves(before, {i: session.landmarks(i) for i in todo})
         text = trained_message(summary)
         session.update_run(run.id, RunState.FINISHED,

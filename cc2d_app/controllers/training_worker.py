@@ -18,7 +18,7 @@ import gc
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +29,9 @@ from engine.errors import CancelledError
 from engine.progress import Progress
 
 if TYPE_CHECKING:
-    from engine.data.template import Template
+    from engine.data.landmarks import LandmarkTable
     from engine.pipeline import PipelineSettings
+    from engine.project.jobs import TrainInputs
 
 
 def warm_up() -> str | None:
@@ -64,7 +65,7 @@ def detect_gpu() -> str | None:
 
 
 class TrainingTask(Task):
-    """A training run. ``succeeded`` carries the run record (``run.json``'s content)."""
+    """A training run. ``succeeded`` carries what the work returned."""
 
     report = Signal(object)   # engine.progress.Progress
     cancelled = Signal()
@@ -99,33 +100,30 @@ class TrainingTask(Task):
 
 
 def start_training(
-    images: list[Path],
-    template: Template,
+    inputs: TrainInputs,
     run_dir: Path,
     settings: PipelineSettings,
     device: str,
     parent: QObject | None,
     *,
-    labelled: Sequence[Template] = (),
-    features_dir: Path | None = None,
     deferred: bool = True,
 ) -> TrainingTask:
-    """Train (or resume) in ``run_dir`` on ``device`` ("auto", "cuda" or "cpu"), learning
-    from ``labelled`` images besides the template; ``features_dir``: the project's cache
-    of pretrained features (the instant stage of clinic and full).
+    """Train (or resume) in ``run_dir`` on ``device`` ("auto", "cuda" or "cpu") through the
+    engine's project job (:func:`engine.project.jobs.run_train`); ``succeeded`` carries the
+    run's record and its landmark table, read and checked in the worker.
 
     The thread starts on the next turn of the event loop, so signals connected right
     after this call miss nothing, not even an immediate failure; ``deferred=False``
     leaves the start to the caller (who then connects first and calls ``start()``).
     """
 
-    def work(progress: Callable[[Progress], None], cancel: threading.Event) -> dict[str, Any]:
+    def work(progress: Callable[[Progress], None],
+             cancel: threading.Event) -> tuple[dict[str, Any], LandmarkTable]:
         from engine.device import pick_device
-        from engine.pipeline import run_pipeline
+        from engine.project.jobs import run_train
 
         dev = pick_device(None if device == "auto" else device)
-        return run_pipeline(images, template, run_dir, settings, dev, labelled=labelled,
-                            features_dir=features_dir, progress=progress, cancel=cancel)
+        return run_train(inputs, run_dir, settings, dev, progress=progress, cancel=cancel)
 
     task = TrainingTask(work, parent)
     if deferred:

@@ -4,7 +4,9 @@ A job is taken in three steps so that only the project's one writer writes: its 
 are read from the project (cheap, any thread that may read it), the work runs on those
 inputs alone (slow: a worker thread), and its landmark table goes back into the project
 as one edit (:func:`engine.project.training.store_predictions`) on the images that are
-still to review. Nothing is read back from a file the work has just written.
+still to review. The job hands its table to the caller: the app and the CLI never read
+a run's files back. (A trained run's table is its ``predictions.csv``, the stage output
+a resume starts from; the job reads and checks it in the worker, as any file on disk.)
 
 The instant match (ADR 0012) predicts every image that is not the template or reviewed
 from the template and the reviewed images (:func:`engine.project.training.labelled_images`,

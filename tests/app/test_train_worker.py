@@ -4,6 +4,7 @@ import json
 import sys
 import time
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt, QThread, QTimer
 
@@ -17,6 +18,7 @@ from engine.data.phantom import PhantomSpec, write_phantom_dataset
 from engine.data.template import Template
 from engine.errors import CC2DError
 from engine.pipeline import PipelineSettings
+from engine.project.jobs import TrainInputs
 
 RUN_TIMEOUT_MS = 90_000
 PREDICTIONS, RUN_JSON = "predictions.csv", "run.json"
@@ -47,9 +49,12 @@ def _tiny(ssl=4, tpl=4, refine=4):
                             refine={"steps": refine})
 
 
+def _inputs(images, template, run_dir):
+    return TrainInputs(tuple(images), template, (), run_dir / "features")
+
+
 def _start(tasks, phantoms, run_dir, settings, device="cpu"):
-    images, template = phantoms
-    task = start_training(images, template, run_dir, settings, device, None)
+    task = start_training(_inputs(*phantoms, run_dir), run_dir, settings, device, None)
     tasks.append(task)
     reports = []
     task.report.connect(reports.append)
@@ -59,15 +64,20 @@ def _start(tasks, phantoms, run_dir, settings, device="cpu"):
 def test_a_tiny_run_reports_every_stage_on_the_gui_thread_and_succeeds(
         qtbot, tasks, phantoms, tmp_path):
     run_dir = tmp_path / "run"
-    images, template = phantoms
-    task = start_training(images, template, run_dir, _tiny(), "auto", None)
+    task = start_training(_inputs(*phantoms, run_dir), run_dir, _tiny(), "auto", None)
     tasks.append(task)
     threads = []
     task.report.connect(lambda p: threads.append((p, QThread.currentThread())))
     with qtbot.waitSignal(task.succeeded, timeout=RUN_TIMEOUT_MS) as done:
         pass
-    assert (run_dir / PREDICTIONS).exists()
-    assert "predict" in done.args[0]["stages"]
+    record, table = done.args[0]
+    assert "predict" in record["stages"]
+    # The job hands over the run's table: every image, every landmark.
+    written = read_landmark_csv(run_dir / PREDICTIONS)
+    assert table.names == written.names and table.images() == written.images()
+    assert all(np.array_equal(table.get(k), written.get(k), equal_nan=True)
+               for k in written.images())
+    assert len(table.images()) == len(phantoms[0])
     gui = QCoreApplication.instance().thread()
     assert threads and all(thread == gui for _, thread in threads)
     stages = {p.stage for p, _ in threads}
@@ -156,7 +166,8 @@ def test_cancel_stops_within_5_s_and_training_again_resumes(qtbot, tasks, phanto
 def test_a_missing_template_image_arrives_as_failed(qtbot, tasks, phantoms, tmp_path):
     images, template = phantoms
     gone = Template(tmp_path / "gone.png", template.names, template.points)
-    task = start_training(images, gone, tmp_path / "run", _tiny(), "cpu", None)
+    task = start_training(_inputs(images, gone, tmp_path), tmp_path / "run", _tiny(), "cpu",
+                          None)
     tasks.append(task)
     outcomes = []
     task.succeeded.connect(lambda _: outcomes.append("succeeded"))
