@@ -140,16 +140,14 @@ class MainWindow(WindowActions, QMainWindow):
     def close_project(self) -> bool:
         if self.session is None:
             return True
-        self.background.stop_all()
+        self.session.close()   # stops every task and listener working on it
         if self.suggestion is not None:
             self.suggestion.close()
             self.suggestion = None
         if self.workspace is not None:
-            self.workspace.shutdown()
             self.stack.removeWidget(self.workspace)
             self.workspace.deleteLater()
             self.workspace = None
-        self.session.close()
         self.session = None
         self.stack.setCurrentWidget(self.start)
         self.start.refresh()
@@ -217,12 +215,13 @@ class MainWindow(WindowActions, QMainWindow):
             session.images_added()
             if suggestion is not None:
                 suggestion.offer()  # a project without a template gets one proposed
-            if skipped and not session.closed:
+            if skipped:
                 show_error(self, "Some files were not added", skipped_summary(skipped),
                            details="\n".join(f"{s.path}: {s.reason}" for s in skipped))
 
-        self.background.run(session.add_images_task(paths), "Reading images…", done,
-                  "Could not add the images", on_progress=lambda _d, _t: session.images_added())
+        session.track(self.background.run(
+            session.add_images_task(paths), "Reading images…", done, "Could not add the images",
+            on_progress=lambda _d, _t: session.images_added()))
 
     # -- forwarding -----------------------------------------------------------------------
 

@@ -4,6 +4,11 @@ Widgets never touch SQLite or each other (ADR 0007). Every edit is one committed
 transaction in the engine's edit log, so undo/redo is that log's, and an edit is on
 disk when the call returns. Errors a user can cause become ``failed`` signals that the
 main window shows in one place.
+
+Closing is one protocol (:meth:`ProjectSession.close`): ``closing`` asks every listener to
+stop what it does with the project (timers, dialogs, a run's state), then the session
+cancels, waits for and drops every task it tracks, so no slot ever meets a closed
+project and none needs to ask whether it is closed.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from cc2d_app.controllers.workers import Task, TaskGroup
 from cc2d_app.logic.image_state import review_queue
+from cc2d_app.session_jobs import SessionJobs
 from engine.errors import CC2DError
 from engine.project import (
     EditEntry,
@@ -26,8 +33,6 @@ from engine.project import (
     LandmarkSource,
     Project,
     ReviewStatus,
-    Run,
-    RunState,
 )
 from engine.project.editlog import now
 from engine.project.reader import ProjectReader
@@ -37,7 +42,7 @@ from engine.project.reader import ProjectReader
 ADD_CHUNKS = (1, 8, 32)
 
 
-class ProjectSession(QObject):
+class ProjectSession(SessionJobs, QObject):
     """Wraps one open :class:`engine.project.Project` for the GUI thread."""
 
     landmarksChanged = Signal(int)   # image id
@@ -47,11 +52,13 @@ class ProjectSession(QObject):
     undoRedoChanged = Signal(str, str)  # what undo / redo would do ("" when nothing)
     saved = Signal(str)              # local time of the last committed write
     failed = Signal(str, object)     # title, exception: shown by the main window
+    closing = Signal()               # about to close: stop your work on the project now
 
     def __init__(self, project: Project, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._project = project
         self.closed = False
+        self._tasks = TaskGroup()
         self._images: list[ImageRecord] = project.images()
         self._by_id = {r.id: r for r in self._images}
         self._landmarks: dict[int, list[Landmark | None]] = {}
@@ -66,7 +73,20 @@ class ProjectSession(QObject):
     def create(cls, folder: str | os.PathLike[str], schema: LandmarkSchema) -> ProjectSession:
         return cls(Project.create(folder, schema))
 
+    def track(self, task: Task) -> Task:
+        """Count ``task`` as work on this project: closing stops it and drops its results."""
+        return self._tasks.track(task)
+
     def close(self) -> None:
+        """Stop every task and listener working on the project, then close it."""
+        if self.closed:
+            return
+        self._tasks.stop()
+        # What the stopped tasks sent last (a cancelled run, results) reaches the project
+        # while it is open; then the listeners stop what those results may have restarted.
+        QCoreApplication.sendPostedEvents()
+        self.closing.emit()
+        self._tasks.stop(drop=True)
         self.closed = True
         self._project.close()
 
@@ -202,88 +222,6 @@ class ProjectSession(QObject):
     def redo(self) -> bool:
         return self._history(self._project.redo, "Could not redo")
 
-    # -- training runs ----------------------------------------------------------------------
-
-    def training_inputs(self) -> tuple[list[Path], Any]:
-        """Image paths and the template for ``run_pipeline``; CC2DError says what is missing."""
-        from engine.project.training import training_inputs
-
-        return training_inputs(self._project)
-
-    def add_run(self, config: dict[str, Any], name: str | None = None) -> Run:
-        return self._project.add_run(config, name)
-
-    def update_run(self, run_id: int, state: RunState,
-                   metrics: dict[str, Any] | None = None) -> Run:
-        return self._project.update_run(run_id, state=state, metrics=metrics)
-
-    def unfinished_run(self) -> Run | None:
-        """The newest run that neither finished nor failed (cancelled, interrupted while
-        running, or left pending by a crash before it started), if any."""
-        runs = [r for r in self._project.runs()
-                if r.state in (RunState.PENDING, RunState.RUNNING, RunState.CANCELLED)]
-        return runs[-1] if runs else None
-
-    def unlabelled_images(self) -> list[int]:
-        """Images other than the template with no landmark at all (e.g. added after
-        training)."""
-        tid = self.template_id()
-        return [r.id for r in self._images
-                if r.id != tid and all(lm is None for lm in self.landmarks(r.id))]
-
-    def labelled_images(self) -> list[Any]:
-        """The reviewed images a refit, a training or a match learns from, as templates
-        (the one rule: :func:`engine.project.training.labelled_images`)."""
-        from engine.project.training import labelled_images
-
-        return labelled_images(self._project)
-
-    def match_inputs(self) -> Any:
-        """What an instant match reads now (:func:`engine.project.jobs.match_inputs`);
-        CC2DError when the template is missing or incomplete."""
-        from engine.project.jobs import match_inputs
-
-        return match_inputs(self._project)
-
-    def features_dir(self) -> Path:
-        """The project's cache of every image's pretrained features."""
-        from engine.project.jobs import features_dir
-
-        return features_dir(self._project.folder)
-
-    def unreviewed_images(self) -> list[int]:
-        """Images other than the template whose status is not reviewed."""
-        tid = self.template_id()
-        return [r.id for r in self._images
-                if r.id != tid and r.status != ReviewStatus.REVIEWED]
-
-    def finished_run(self) -> Run | None:
-        runs = [r for r in self._project.runs() if r.state == RunState.FINISHED]
-        return runs[-1] if runs else None
-
-    def store_run_predictions(self, run_id: int | None, table: Any,
-                              images: Sequence[Path] | None = None,
-                              label: str | None = None) -> int:
-        """A job's landmark ``table`` (made by run ``run_id``, or by the instant match when
-        None) into the project as one edit named ``label``; returns how many images
-        changed. A failure is reported, not raised."""
-        from engine.project.training import store_predictions
-
-        try:
-            entry = store_predictions(self._project, table, images, run_id=run_id,
-                                      label=label)
-        except CC2DError as exc:
-            self.failed.emit("Could not store the predictions", exc)
-            return 0
-        if entry is None:
-            return 0
-        touched = self._project.touched_images(entry)
-        self._reload_images()
-        for i in sorted(touched):
-            self.landmarksChanged.emit(i)
-        self._emit_saved()
-        return len(touched)
-
     # -- images (the slow part runs in a worker; see add_images_task) -------------------
 
     def add_images_task(
@@ -312,8 +250,6 @@ class ProjectSession(QObject):
 
     def images_added(self) -> None:
         """Refresh after a worker added images (GUI thread)."""
-        if self.closed:  # a queued report of a task that ended with the project
-            return
         self._reload_images()
         self.imagesChanged.emit()
         self._emit_saved()

@@ -15,10 +15,13 @@ class WindowActions:
     """Building and enabling the window's actions."""
 
     def _action(self, icon: str | None, text: str, slot: Any,
-                shortcut: QKeySequence | str | list | None = None) -> QAction:
+                shortcut: QKeySequence.StandardKey | QKeySequence | str | list | None = None
+                ) -> QAction:
         action = QAction(qta.icon(icon) if icon else QIcon(), text, self)
         if shortcut is not None:
-            if isinstance(shortcut, list):
+            # A standard key has one binding per platform convention (Close: Ctrl+F4 and
+            # Ctrl+W); setShortcut would keep only the first.
+            if isinstance(shortcut, (list, QKeySequence.StandardKey)):
                 action.setShortcuts(shortcut)
             else:
                 action.setShortcut(shortcut)

@@ -58,6 +58,7 @@ class MatchController(QObject):
         for signal in (session.landmarksChanged, session.imageChanged):
             signal.connect(self._changed)
         session.imagesChanged.connect(self._changed)
+        session.closing.connect(self._timer.stop)
         session.templateChanged.connect(self._changed)
         training.started.connect(self.cancel)
         training.ended.connect(self._changed)
@@ -73,19 +74,12 @@ class MatchController(QObject):
         if self.task is not None:
             self.task.cancel()
 
-    def stop_and_wait(self) -> None:
-        self._timer.stop()
-        if self.task is not None:
-            self.task.cancel()
-            self.task.wait()
-
     def _changed(self, *_args: Any) -> None:
-        if not self._session.closed:
-            self._timer.start()
+        self._timer.start()
 
     def _maybe_start(self) -> None:
         session = self._session
-        if session.closed or self._training.busy or session.finished_run() is not None:
+        if self._training.busy or session.finished_run() is not None:
             return
         if self.task is not None:
             self._again = True
@@ -114,8 +108,8 @@ class MatchController(QObject):
         task.succeeded.connect(self._succeeded)
         task.cancelled.connect(self._cancelled)
         task.failed.connect(self._failed)
-        task.finished.connect(self._finished)
-        self.task = task
+        task.ended.connect(self._finished)
+        self.task = session.track(task)
         self._panel.reset(keep_curves=True)
         n = len(inputs.targets)
         self.message.emit(f"Matching the template on {n} image{'s' if n != 1 else ''}…")
@@ -130,7 +124,7 @@ class MatchController(QObject):
 
     def _succeeded(self, result: tuple[Any, list[Any]]) -> None:
         session, inputs, task = self._session, self._inputs, self.task
-        if session.closed or inputs is None or task is None:
+        if inputs is None or task is None:
             return
         table, skipped = result
         shown = not self._training.busy   # else a training has taken the panel meanwhile

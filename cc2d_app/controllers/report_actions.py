@@ -73,7 +73,6 @@ class ReportActions(QObject):
         self._session = session
         self._analysis = analysis
         self._parent = parent
-        self._tasks: set[Task] = set()
 
     def report(self, image_id: int, window: tuple[float, float, bool] | None) -> None:
         """Ask where, then write ``image_id``'s report (the radiograph in ``window``)."""
@@ -103,18 +102,12 @@ class ReportActions(QObject):
                     "Could not export the measurements",
                     lambda n: f"{n[1]} measurements of {n[0]} image(s) written to {out}")
 
-    def wait(self) -> None:
-        """Let writes in progress finish (the project is about to close)."""
-        for task in list(self._tasks):
-            task.wait()
-
     def _start(self, fn: Any, error_title: str, done: Callable[[Any], str]) -> None:
         task = Task(fn, self)
-        self._tasks.add(task)
+        self._session.track(task)
         task.succeeded.connect(lambda result: self.message.emit(done(result)))
         task.failed.connect(lambda exc, tb: show_error(self._parent, error_title, exc,
                                                        details=tb))
-        task.finished.connect(lambda: self._tasks.discard(task))
         self.message.emit("Writing…")
         task.start()
 

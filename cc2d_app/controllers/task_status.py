@@ -61,9 +61,3 @@ class TaskStatus:
         task.finished.connect(finished)
         task.start()
         return task
-
-    def stop_all(self) -> None:
-        """Cancel every task and wait for it (closing the project)."""
-        for task in list(self.tasks):
-            task.cancel()
-            task.wait()

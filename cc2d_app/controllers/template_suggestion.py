@@ -45,8 +45,7 @@ class TemplateSuggestion(QObject):
         session.templateChanged.connect(self._template_changed)
 
     def close(self) -> None:
-        """Drop the label (the project is closing; its tasks were stopped before, and a
-        result still queued finds the session closed)."""
+        """Drop the label (the project has closed, and its ranking task with it)."""
         self._bar.removeWidget(self.label)
         self.label.deleteLater()
         self.deleteLater()
@@ -55,7 +54,7 @@ class TemplateSuggestion(QObject):
         """Whether the user has chosen nothing yet: no template and no landmark anywhere
         (imported landmarks mean someone already worked on these images)."""
         session = self._session
-        if session.closed or session.template_id() is not None:
+        if session.template_id() is not None:
             return False
         images = session.images()
         return len(images) >= MIN_IMAGES and len(session.unlabelled_images()) == len(images)
@@ -66,9 +65,9 @@ class TemplateSuggestion(QObject):
             return
         ids = {rec.path: rec.id for rec in self._session.images()}
         self._running = True
-        self._tasks.run(_ranking_task(list(ids)), "Choosing a template…",
-                        lambda ranking: self._apply(ranking, ids),
-                        "Could not suggest a template")
+        self._session.track(self._tasks.run(_ranking_task(list(ids)), "Choosing a template…",
+                                            lambda ranking: self._apply(ranking, ids),
+                                            "Could not suggest a template"))
 
     def _apply(self, ranking: TemplateRanking | None, ids: dict[Path, int]) -> None:
         self._running = False
@@ -90,7 +89,7 @@ class TemplateSuggestion(QObject):
 
     def _template_changed(self) -> None:
         # Another image chosen, or the suggestion undone: the label no longer holds.
-        if self._session.closed or self._session.template_id() != self._template:
+        if self._session.template_id() != self._template:
             self._template = None
             self.label.setVisible(False)
 

@@ -56,6 +56,7 @@ class TrainingController(QObject):
         self._refit: tuple[Run, int] | None = None   # the run refitted, how many labelled
         self._dialog: Any = None
         panel.cancelRequested.connect(self.cancel)
+        session.closing.connect(self._close_dialog)
 
     @property
     def busy(self) -> bool:
@@ -199,8 +200,8 @@ class TrainingController(QObject):
         task.succeeded.connect(succeeded)
         task.cancelled.connect(cancelled)
         task.failed.connect(self._failed)
-        task.finished.connect(self._finished)
-        self.task = task
+        task.ended.connect(self._finished)
+        self.task = self._session.track(task)
         task.start()
         self.started.emit()
 
@@ -231,7 +232,7 @@ class TrainingController(QObject):
     def _improved(self, result: tuple[dict[str, Any], Any]) -> None:
         run, task, refit = self._run, self.task, self._refit
         session = self._session
-        if run is None or refit is None or task is None or session.closed:
+        if run is None or refit is None or task is None:
             return
         record, table = result
         base, n_labelled = refit
@@ -288,15 +289,20 @@ class TrainingController(QObject):
         return box
 
     def _decline(self, run: Run) -> None:
-        if not self._session.closed:
-            state = RunState.CANCELLED if run.state is RunState.RUNNING else run.state
-            self._session.update_run(run.id, state, metrics={**run.metrics, RESUME_DECLINED: True})
+        state = RunState.CANCELLED if run.state is RunState.RUNNING else run.state
+        self._session.update_run(run.id, state, metrics={**run.metrics, RESUME_DECLINED: True})
+
+    def _close_dialog(self) -> None:
+        """The project is closing: a Train or resume question open now cannot be answered."""
+        if self._dialog is not None:
+            self._dialog.close()
+            self._dialog = None
 
     # -- results --------------------------------------------------------------------------
 
     def _succeeded(self, result: tuple[dict[str, Any], Any]) -> None:
         run, task = self._run, self.task
-        if run is None or task is None or self._session.closed:
+        if run is None or task is None:
             return
         record, table = result
         self._panel.finished(task.elapsed_s)
@@ -318,12 +324,12 @@ class TrainingController(QObject):
 
     def _cancelled(self) -> None:
         self._panel.cancelled(IMPROVE if self._refit is not None else "Train")
-        if self._run is not None and not self._session.closed:
+        if self._run is not None:
             self._session.update_run(self._run.id, RunState.CANCELLED)
 
     def _failed(self, exc: BaseException, details: str) -> None:
         self._panel.failed(str(exc))
-        if self._run is not None and not self._session.closed:
+        if self._run is not None:
             self._session.update_run(self._run.id, RunState.FAILED)
         title = "Improving the detector failed" if self._refit is not None else "Training failed"
         show_error(self._window, title, exc,

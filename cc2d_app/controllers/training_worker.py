@@ -86,17 +86,16 @@ class TrainingTask(Task):
     def run(self) -> None:
         self._t0, self._t1 = time.perf_counter(), None
         try:
-            result = self._fn(self.report.emit, self.cancel_event)
+            result = self._fn(lambda p: self.send(self.report, p), self.cancel_event)
         except CancelledError:
             self._t1 = time.perf_counter()
-            self.cancelled.emit()
-            return
+            self.send(self.cancelled)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
             self._t1 = time.perf_counter()
-            self.failed.emit(exc, traceback.format_exc())
-            return
-        self._t1 = time.perf_counter()
-        self.succeeded.emit(result)
+            self.send(self.failed, exc, traceback.format_exc())
+        else:
+            self._t1 = time.perf_counter()
+            self.send(self.succeeded, result)
 
 
 def start_training(

@@ -15,34 +15,85 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 TaskFunction = Callable[[Callable[[int, int], None], threading.Event], Any]
 
 
 class Task(QThread):
-    """Runs one task function; ``cancel()`` sets its cancel event."""
+    """Runs one task function; ``cancel()`` sets its cancel event.
+
+    Its signals reach the GUI thread through one gate, :meth:`drop`: a task of a project
+    that has closed delivers nothing more, not even what it queued before (Qt delivers a
+    queued signal even after a disconnect). ``ended`` is the last signal it sends.
+    """
 
     progressed = Signal(int, int)      # done, total
     succeeded = Signal(object)         # the function's result
     failed = Signal(object, str)       # exception, formatted traceback
+    ended = Signal()                   # the thread has ended (after every other signal)
+    _outcome = Signal(object, object)  # worker thread → GUI thread: a signal and its args
 
     def __init__(self, fn: TaskFunction, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fn = fn
         self.cancel_event = threading.Event()
+        self._dropped = False
+        self._outcome.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.finished.connect(self._thread_ended, Qt.ConnectionType.QueuedConnection)
+
+    def send(self, signal: Any, *args: Any) -> None:
+        """Emit ``signal`` on the GUI thread, unless the task is dropped by then."""
+        self._outcome.emit(signal, args)
+
+    def _deliver(self, signal: Any, args: tuple[Any, ...]) -> None:
+        if not self._dropped:
+            signal.emit(*args)
+
+    def _thread_ended(self) -> None:
+        # Qt emits ``finished`` just before the thread stops: wait the instant it takes, so
+        # whoever lets go of the task on ``ended`` never destroys a running thread.
+        self.wait()
+        self._deliver(self.ended, ())
+
+    def drop(self) -> None:
+        """Deliver nothing more (its project has closed)."""
+        self._dropped = True
 
     def run(self) -> None:
         try:
-            result = self._fn(self.progressed.emit, self.cancel_event)
+            result = self._fn(lambda done, total: self.send(self.progressed, done, total),
+                              self.cancel_event)
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
-            self.failed.emit(exc, traceback.format_exc())
-            return
-        self.succeeded.emit(result)
+            self.send(self.failed, exc, traceback.format_exc())
+        else:
+            self.send(self.succeeded, result)
 
     def cancel(self) -> None:
         self.cancel_event.set()
+
+
+class TaskGroup:
+    """The tasks working on one thing (an open project), stopped together."""
+
+    def __init__(self) -> None:
+        self._tasks: set[Task] = set()
+
+    def track(self, task: Task) -> Task:
+        self._tasks.add(task)
+        task.ended.connect(lambda: self._tasks.discard(task))
+        return task
+
+    def stop(self, *, drop: bool = False) -> None:
+        """Cancel every task and wait for it; ``drop``: and deliver nothing more from any."""
+        for task in list(self._tasks):
+            task.cancel()
+            task.wait()
+            if drop:
+                task.drop()
+        if drop:
+            self._tasks.clear()
 
 
 def grey_qimage(pixels: np.ndarray) -> QImage:

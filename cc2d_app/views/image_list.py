@@ -53,8 +53,6 @@ class ImageListModel(QAbstractListModel):
         self.reload()
 
     def reload(self) -> None:
-        if self._session.closed:
-            return
         self.beginResetModel()
         self._ids = [r.id for r in self._session.images()]
         self._summaries.clear()

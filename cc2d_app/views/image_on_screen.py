@@ -12,7 +12,7 @@ class ImageOnScreen:
     """Display, window/level, prefetch and cursor readout."""
 
     def _display_ready(self, key: str, image: Any) -> None:
-        if self.current_id is None or self.session.closed:
+        if self.current_id is None:
             return
         if key != str(self.session.image(self.current_id).path):
             return

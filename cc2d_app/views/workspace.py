@@ -120,13 +120,12 @@ class Workspace(ImageOnScreen, QWidget):
         session.imageChanged.connect(self._image_changed)
         session.templateChanged.connect(self._refresh_panel)
         session.imagesChanged.connect(self._images_changed)
+        session.closing.connect(self._closing)
         self._images_changed()
 
-    def shutdown(self) -> None:
-        """Stop reading the session before it closes; queued decodes may still arrive."""
-        self.training.stop_and_wait()
-        self.matching.stop_and_wait()
-        self.reports.wait()
+    def _closing(self) -> None:
+        """Stop showing the project (its tasks are the session's to stop); decodes queued
+        now find no image on screen."""
         self.loader.wait()
         self.images.model.detach()
         self.state.update(image_id=None, notify=False)

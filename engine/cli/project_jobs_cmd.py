@@ -57,14 +57,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_improve(args: argparse.Namespace) -> int:
     from engine.device import pick_device
-    from engine.project.jobs import run_improve, train_inputs
+    from engine.project.jobs import finished_run, run_improve, train_inputs
 
     with Project.open(args.folder) as project:
-        finished = [r for r in project.runs() if r.state is RunState.FINISHED]
-        if not finished:
+        base = finished_run(project)
+        if base is None:
             raise ProjectError(f"{project.folder} has no finished run to improve; run "
                                "cc2d project train first")
-        base = finished[-1]
         inputs = train_inputs(project)
         if not inputs.labelled:
             raise ProjectError("no reviewed image besides the template: correct and review "

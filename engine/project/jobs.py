@@ -28,11 +28,25 @@ from typing import Any
 from engine.data.landmarks import LandmarkTable
 from engine.data.template import Template
 from engine.progress import ProgressCallback
-from engine.project.model import ReviewStatus
+from engine.project.model import ReviewStatus, Run, RunState
 from engine.project.store import Project
 from engine.project.training import labelled_images, training_inputs
 
 FEATURES_DIR = "features"
+
+
+def finished_run(project: Project) -> Run | None:
+    """The newest finished run: the one Improve and Predict new images start from."""
+    runs = [r for r in project.runs() if r.state is RunState.FINISHED]
+    return runs[-1] if runs else None
+
+
+def unfinished_run(project: Project) -> Run | None:
+    """The newest run that neither finished nor failed (cancelled, interrupted while
+    running, or left pending by a crash before it started): the one to resume."""
+    runs = [r for r in project.runs()
+            if r.state in (RunState.PENDING, RunState.RUNNING, RunState.CANCELLED)]
+    return runs[-1] if runs else None
 
 
 def features_dir(project_folder: Path) -> Path:
