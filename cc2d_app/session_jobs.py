@@ -44,6 +44,12 @@ class SessionJobs:
 
         return unfinished_run(self._project)
 
+    def stage_seconds(self, profile: str, device: str, n_images: int) -> dict[str, float]:
+        """What each stage of a run should take (:func:`engine.project.jobs.stage_seconds`)."""
+        from engine.project.jobs import stage_seconds
+
+        return stage_seconds(self._project, profile, device, n_images)
+
     def unlabelled_images(self) -> list[int]:
         """Images other than the template with no landmark at all (e.g. added after
         training)."""

@@ -18,7 +18,8 @@ from engine.errors import CancelledError
 @dataclass(frozen=True)
 class Progress:
     """One report: ``step`` of ``total`` done in ``stage``; ``eta_s`` is None until known.
-    ``part`` of ``parts``: where the stage lies in a longer job (0: not said)."""
+    ``part`` of ``parts``: where the stage lies in a longer job (0: not said), whose
+    stages in order are ``plan``."""
 
     stage: str
     step: int
@@ -28,6 +29,7 @@ class Progress:
     message: str = ""
     part: int = 0
     parts: int = 0
+    plan: tuple[str, ...] = ()
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -44,11 +46,11 @@ def in_plan(progress: ProgressCallback | None, plan: Sequence[str]) -> ProgressC
     a listener can say "stage 2 of 4"; stages outside the plan pass as they are."""
     if progress is None:
         return None
-    plan = list(plan)
+    plan = tuple(plan)
 
     def report(p: Progress) -> None:
         if p.stage in plan:
-            p = replace(p, part=plan.index(p.stage) + 1, parts=len(plan))
+            p = replace(p, part=plan.index(p.stage) + 1, parts=len(plan), plan=plan)
         progress(p)
 
     return report

@@ -100,6 +100,7 @@ class TrainingController(QObject):
             return
         self._run, self._refit = run, None
         self._panel.reset()
+        self._panel.expect(session.stage_seconds(choice.profile, choice.device, len(paths)))
         inputs = TrainInputs(tuple(paths), template, tuple(labelled), session.features_dir())
         self._launch(start_training(inputs, run.folder, choice.settings(), choice.device, self,
                                     deferred=False),

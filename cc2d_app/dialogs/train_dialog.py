@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cc2d_app.controllers.training_worker import detect_gpu
-from cc2d_app.views.training_panel import about_duration
+from cc2d_app.logic.time_left import about_duration
 
 if TYPE_CHECKING:
     from engine.pipeline import PipelineSettings

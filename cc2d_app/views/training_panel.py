@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from cc2d_app.logic.time_left import exact_duration, later_stages, time_left_text
 from cc2d_app.views.loss_plot import LossPlot
 from engine.progress import Progress
 
@@ -27,27 +28,6 @@ CURVE_LABELS = {"SSL training": "self-supervised", "TPL training": "detector",
 
 def stage_title(stage: str) -> str:
     return STAGE_TITLES.get(stage, stage[:1].upper() + stage[1:])
-
-
-def exact_duration(seconds: float) -> str:
-    """"4 min 12 s", "12 s", "1 h 3 min"."""
-    s = max(0, round(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {m} min"
-    return f"{m} min {s} s" if m else f"{s} s"
-
-
-def about_duration(seconds: float) -> str:
-    """A rounded estimate: "under a minute", "about 14 min", "about 2 h 5 min"."""
-    if seconds < 60:
-        return "under a minute"
-    minutes = round(seconds / 60)
-    h, m = divmod(minutes, 60)
-    if not h:
-        return f"about {m} min"
-    return f"about {h} h {m} min" if m else f"about {h} h"
 
 
 class TrainingPanel(QWidget):
@@ -79,6 +59,9 @@ class TrainingPanel(QWidget):
         self._clock = QElapsedTimer()
         self._eta: str = ""
         self._eta_end_ms: float | None = None   # clock time the stage should end
+        self._later: list[str] = []              # the run's stages after this one
+        self._reached = 0                        # the furthest stage of the plan so far
+        self._expected: dict[str, float] = {}    # seconds per stage, from an earlier run
         self._tick = QTimer(self)   # elapsed time keeps counting between reports
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._show_time)
@@ -99,9 +82,15 @@ class TrainingPanel(QWidget):
         self.cancel_button.show()
         self._eta = ""
         self._eta_end_ms = None
+        self._later, self._expected, self._reached = [], {}, 0
         self._clock.start()
         self._tick.start()
         self._show_time()
+
+    def expect(self, seconds: dict[str, float]) -> None:
+        """How long each stage took in an earlier run like this one (engine stage names):
+        with them the panel adds a total for the whole run to the stage's time left."""
+        self._expected = dict(seconds)
 
     def on_progress(self, p: Progress) -> None:
         where = f" · stage {p.part} of {p.parts}" if p.parts > 1 else ""
@@ -111,6 +100,10 @@ class TrainingPanel(QWidget):
         self.bar.setValue(min(p.step, total))
         self.bar.setFormat(f"{p.step} / {p.total}")
         self._eta_end_ms = None
+        # A stage may come back (the images are loaded again at the detector's size):
+        # what lies ahead is counted from the furthest stage reached.
+        self._reached = max(self._reached, p.part)
+        self._later = later_stages(p.plan, self._reached)
         if p.eta_s is None:
             self._eta = "estimating the time left"
         elif p.step >= p.total:
@@ -165,6 +158,6 @@ class TrainingPanel(QWidget):
     def _show_time(self) -> None:
         if self._eta_end_ms is not None:
             left = max(0.0, (self._eta_end_ms - self._clock.elapsed()) / 1000)
-            self._eta = f"{about_duration(left)} left in this stage"
+            self._eta = time_left_text(left, self._later, self._expected)
         text = f"Elapsed {exact_duration(self._clock.elapsed() / 1000)}"
         self.time_label.setText(f"{text} · {self._eta}" if self._eta else text)

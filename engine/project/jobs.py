@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,51 @@ def unfinished_run(project: Project) -> Run | None:
     runs = [r for r in project.runs()
             if r.state in (RunState.PENDING, RunState.RUNNING, RunState.CANCELLED)]
     return runs[-1] if runs else None
+
+
+# The progress stage each of run.json's stage records timed, and the stages whose time
+# grows with the number of images (the training stages run a fixed number of steps).
+_TIMED = {"ssl_train": "SSL training", "tpl_train": "TPL training",
+          "tpl_predict": "TPL prediction", "refine_train": "refinement training",
+          "predict": "refining"}
+_PER_IMAGE = frozenset({"image features", "instant matching", "SSL prediction",
+                        "TPL prediction", "refining"})
+
+
+def stage_seconds(project: Project, profile: str, device: str, n_images: int
+                  ) -> dict[str, float]:
+    """Seconds each stage took in the project's newest finished training of ``profile`` on
+    ``device``, scaled to ``n_images`` where the work goes image by image: what a new run
+    should take. Empty without such a run; a damaged value read back is left out."""
+    runs = [r for r in project.runs() if r.state is RunState.FINISHED
+            and "refit_of" not in r.config and r.config.get("profile") == profile
+            and r.config.get("device") == device]
+    stages = runs[-1].metrics.get("stages") if runs else None
+    before = runs[-1].config.get("n_images") if runs else None
+    if not isinstance(stages, dict) or not _seconds(before) or not before:
+        return {}
+    scale = n_images / before
+    out: dict[str, float] = {}
+
+    def put(stage: str, value: Any) -> None:
+        if _seconds(value):
+            out[stage] = float(value) * (scale if stage in _PER_IMAGE else 1.0)
+
+    for key, stage in _TIMED.items():
+        if isinstance(stages.get(key), dict):
+            put(stage, stages[key].get("seconds"))
+    pseudo = stages.get("pseudo_labels")
+    if isinstance(pseudo, dict) and pseudo.get("source") == "instant":
+        put("image features", pseudo.get("features_s"))
+        put("instant matching", pseudo.get("matching_s"))
+    elif isinstance(pseudo, dict):
+        put("SSL prediction", pseudo.get("seconds"))
+    return out
+
+
+def _seconds(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and value >= 0)
 
 
 def features_dir(project_folder: Path) -> Path:

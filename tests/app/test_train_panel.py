@@ -5,8 +5,9 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
+from cc2d_app.logic.time_left import about_duration, exact_duration
 from cc2d_app.views.loss_plot import REDRAW_MS
-from cc2d_app.views.training_panel import TrainingPanel, about_duration, exact_duration
+from cc2d_app.views.training_panel import TrainingPanel
 from engine.progress import Progress
 
 
@@ -142,3 +143,36 @@ def test_a_first_point_is_visible_and_matching_keeps_the_curves(qtbot, panel):
 def test_a_stage_says_where_it_lies_in_the_run(panel):
     panel.on_progress(Progress("TPL training", 3, 100, 0.5, eta_s=30, part=4, parts=6))
     assert panel.stage_label.text() == "Training the detector · stage 4 of 6"
+
+
+CLINIC_PLAN = ("loading images", "image features", "instant matching", "TPL training",
+               "TPL prediction", "refining")
+
+
+def _report(stage, step, total, eta_s):
+    plan = CLINIC_PLAN
+    return Progress(stage, step, total, eta_s=eta_s, part=plan.index(stage) + 1,
+                    parts=len(plan), plan=plan)
+
+
+def test_the_time_left_adds_the_later_stages_of_an_earlier_run(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.expect({"TPL training": 600.0, "TPL prediction": 120.0, "refining": 60.0})
+    panel.on_progress(_report("TPL training", 50, 550, 540.0))
+    assert panel.time_label.text().endswith(
+        "about 9 min left in this stage · about 12 min in all")
+    # The images loaded again at the detector's size: the stages already done do not
+    # count as still to come.
+    panel.on_progress(_report("loading images", 3, 10, 6.0))
+    assert "under a minute left in this stage · about 3 min in all" in panel.time_label.text()
+
+
+def test_without_an_earlier_run_the_later_stages_are_said_not_timed(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.on_progress(_report("TPL training", 50, 550, 540.0))
+    assert panel.time_label.text().endswith(
+        "about 9 min left in this stage · 2 more stages, not timed yet on this project")
+    panel.on_progress(_report("refining", 1, 10, 5.0))
+    assert panel.time_label.text().endswith("under a minute left in this stage")

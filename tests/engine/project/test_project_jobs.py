@@ -151,3 +151,31 @@ def test_improve_without_a_finished_run_says_so(project, capsys):
     project.close()
     assert main(["project", "improve", str(folder), "--device", "cpu"]) == 2
     assert "no finished run to improve" in capsys.readouterr().err
+
+
+def test_stage_times_come_from_the_newest_finished_training_like_this_one(project):
+    from engine.project import RunState
+    from engine.project.jobs import finished_run, stage_seconds, unfinished_run
+
+    project, _truth, _ids = project
+    assert stage_seconds(project, "clinic", "auto", 10) == {}
+    stages = {"pseudo_labels": {"source": "instant", "features_s": 2.0, "matching_s": 8.0},
+              "tpl_train": {"seconds": 600.0, "steps": 550},
+              "tpl_predict": {"seconds": 26.0}, "predict": {"seconds": float("nan")}}
+    old = project.add_run({"profile": "clinic", "device": "auto", "n_images": 100})
+    project.update_run(old.id, state=RunState.FINISHED,
+                       metrics={"stages": {"tpl_train": {"seconds": 1.0}}})
+    run = project.add_run({"profile": "clinic", "device": "auto", "n_images": 100})
+    project.update_run(run.id, state=RunState.FINISHED, metrics={"stages": stages})
+    other = project.add_run({"profile": "full", "device": "auto", "n_images": 100})
+    project.update_run(other.id, state=RunState.FINISHED,
+                       metrics={"stages": {"tpl_train": {"seconds": 5.0}}})
+    # The training stages keep their time, the image-by-image ones scale with the images;
+    # the damaged (NaN) time of the last stage is left out.
+    assert stage_seconds(project, "clinic", "auto", 200) == {
+        "image features": 4.0, "instant matching": 16.0, "TPL training": 600.0,
+        "TPL prediction": 52.0}
+    assert stage_seconds(project, "clinic", "cuda", 200) == {}
+    assert finished_run(project).id == other.id and unfinished_run(project) is None
+    project.update_run(run.id, state=RunState.CANCELLED)
+    assert unfinished_run(project).id == run.id
