@@ -107,6 +107,10 @@ class ImageCanvas(GestureHandling, KeyHandling, QGraphicsView):
         self._image.set_window(centre, width, invert)
         self.loupe.set_source(self._image.qimage)
 
+    def current_window(self) -> tuple[float, float, bool]:
+        """The window the image is drawn with (centre, width, inverted)."""
+        return self._image.current_window()
+
     # ------------------------------------------------------------------------ landmarks
     def set_landmarks(
         self,

@@ -1,5 +1,7 @@
 """What the user is working on, without Qt: the image on screen, the landmark the next click
-places (active), the one picked on the canvas (selected) and the canvas mode.
+places (active), the one picked on the canvas (selected), the canvas mode, and the
+window/level (centre, width, inverted) with the value range it was set for: it carries
+over to the next image while images share that range (ADR 0007).
 
 The workspace owns one; views follow it. A change of several fields at once (a new image
 and its first unplaced landmark) is one notification naming every field that changed,
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-FIELDS = ("image_id", "active", "selected", "mode")
+FIELDS = ("image_id", "active", "selected", "mode", "window", "window_range")
 MODES = ("annotate", "calibrate")
 Listener = Callable[[frozenset[str]], None]
 
@@ -22,6 +24,8 @@ class AnnotationState:
         self.active: int | None = None
         self.selected: int | None = None
         self.mode = "annotate"
+        self.window: tuple[float, float, bool] | None = None
+        self.window_range: tuple[float, float] | None = None
         self._listeners: list[Listener] = []
 
     def subscribe(self, listener: Listener) -> None:

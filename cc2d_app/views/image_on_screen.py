@@ -20,14 +20,16 @@ class ImageOnScreen:
             (self._display.width, self._display.height) == (image.width, image.height))
         self._display = image
         # The user's window carries over while images share a value range (ADR 0007).
-        if self._window is None or self._window_range != image.value_range:
+        state = self.state
+        if state.window is None or state.window_range != image.value_range:
             preset = image.presets[0]
-            self._window = (preset.centre, preset.width, image.invert)
-            self._window_range = image.value_range
-        self.canvas.set_image(image.values, keep_view=same_size, window=self._window,
+            # Not notified: the image is drawn with it just below.
+            state.update(window=(preset.centre, preset.width, image.invert),
+                         window_range=image.value_range, notify=False)
+        self.canvas.set_image(image.values, keep_view=same_size, window=state.window,
                               value_range=image.value_range)
         self.view_panel.show_image(image.value_range, image.presets)
-        self.view_panel.show_window(*self._window)
+        self.view_panel.show_window(*state.window)
         self.messageText.emit("")
         self._prefetch_next()
 
@@ -46,18 +48,21 @@ class ImageOnScreen:
                 if self.loader.cached(nxt.path) is None:
                     self.loader.request_display(nxt.path)
 
-    def _apply_window(self, centre: float, width: float, invert: bool) -> None:
-        self._window = (centre, width, invert)
-        self.canvas.set_window(centre, width, invert)
-        self.view_panel.show_window(centre, width, invert)
+    def _show_window(self) -> None:
+        """The state's window on the canvas (unless a drag on it set it) and the panel."""
+        window = self.state.window
+        if window is None:
+            return
+        if self.canvas.current_window() != window:
+            self.canvas.set_window(*window)
+        self.view_panel.show_window(*window)
 
     def _canvas_window(self, centre: float, width: float) -> None:
-        invert = self._window[2] if self._window else False
-        self._window = (centre, width, invert)
-        self.view_panel.show_window(centre, width, invert)
+        invert = self.state.window[2] if self.state.window else False
+        self.state.update(window=(centre, width, invert))
 
     def _panel_window(self, centre: float, width: float, invert: bool) -> None:
-        self._apply_window(centre, width, invert)
+        self.state.update(window=(centre, width, invert))
 
     def _cursor(self, x: float, y: float) -> None:
         if math.isnan(x) or self._display is None or self.current_id is None:

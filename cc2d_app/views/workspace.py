@@ -51,8 +51,6 @@ class Workspace(ImageOnScreen, QWidget):
         self.state = AnnotationState()
         self.state.subscribe(self._state_changed)
         self._display: Any = None       # engine.data.display.DisplayImage on screen
-        self._window: tuple[float, float, bool] | None = None
-        self._window_range: tuple[float, float] | None = None
         self._calibration: CalibrationDialog | None = None
 
         schema = session.schema
@@ -177,6 +175,8 @@ class Workspace(ImageOnScreen, QWidget):
         if "selected" in changed:
             self.canvas.set_selected(self.state.selected)
             self.landmarks.select(self.state.selected)
+        if "window" in changed:
+            self._show_window()
         if changed & {"image_id", "active"}:
             self._refresh_landmarks()
         elif "mode" in changed:
@@ -188,7 +188,7 @@ class Workspace(ImageOnScreen, QWidget):
             return
         shown = self._display is not None and self._display.path == self.session.image(
             self.current_id).path
-        self.reports.report(self.current_id, self._window if shown else None)
+        self.reports.report(self.current_id, self.state.window if shown else None)
 
     def export_measurements_csv(self) -> None:
         self.reports.measurements_csv()

@@ -25,3 +25,14 @@ def test_unknown_fields_and_modes_are_refused():
     with pytest.raises(ValueError, match="draw"):
         state.update(mode="draw")
     assert state.mode == "annotate"
+
+
+def test_the_window_and_its_value_range_are_state_too():
+    state, seen = AnnotationState(), []
+    state.subscribe(seen.append)
+    state.update(window=(100.0, 200.0, False), window_range=(0.0, 255.0), notify=False)
+    assert seen == []                                            # the caller draws it
+    state.update(window=(120.0, 200.0, False))
+    state.update(window=(120.0, 200.0, False))                   # the same: silent
+    assert seen == [{"window"}]
+    assert (state.window, state.window_range) == ((120.0, 200.0, False), (0.0, 255.0))

@@ -89,10 +89,17 @@ def test_page_keys_filter_and_window_carried_over(qtbot, window):
     drag(ws.canvas, QPoint(300, 300), QPoint(360, 260), button=Qt.MouseButton.RightButton)
     centre, width = ws.view_panel.centre.value(), ws.view_panel.width.value()
     assert centre != centre0
+    # One window/level, in the annotation state; the canvas draws with it, the panel shows it.
+    assert ws.state.window == ws.canvas.current_window()
+    assert ws.state.window[:2] == pytest.approx((centre, width), abs=0.1)
+    qtbot.mouseClick(ws.view_panel.invert, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, ws.view_panel.invert.height() // 2))
+    assert ws.state.window[2] and ws.state.window == ws.canvas.current_window()
     QTest.keyClick(ws.canvas, Qt.Key.Key_PageDown)
     assert ws.current_id != first
     shown(qtbot, window)
     assert (ws.view_panel.centre.value(), ws.view_panel.width.value()) == (centre, width)
+    assert ws.view_panel.invert.isChecked() and ws.canvas.current_window() == ws.state.window
     QTest.keyClick(ws.canvas, Qt.Key.Key_PageUp)
     assert ws.current_id == first
 
