@@ -106,6 +106,11 @@ _DAMAGED_HINT = (
 )
 
 
+def damaged(path: Path | str, detail: str) -> ProjectError:
+    """The error for a project file whose content is damaged, ``detail`` saying where."""
+    return ProjectError(f"project file {path} is damaged ({detail}); {_DAMAGED_HINT}")
+
+
 class Database:
     """A connection plus a lock so that worker threads (GUI) can share one project."""
 
@@ -186,9 +191,7 @@ def _configure(db: Database) -> None:
     except sqlite3.Error as exc:
         raise translate(exc, path, "open the project") from exc
     if problems != ["ok"]:
-        raise ProjectError(
-            f"project file {path} is damaged ({'; '.join(problems[:3])}); {_DAMAGED_HINT}"
-        )
+        raise damaged(path, "; ".join(problems[:3]))
     if version > SCHEMA_VERSION:
         raise ProjectError(
             f"project file {path} was made by a newer version of CC2D landmark studio "
@@ -200,7 +203,7 @@ def _configure(db: Database) -> None:
         except sqlite3.Error as exc:
             raise translate(exc, path, "open the project") from exc
         if tables == 0:  # a 0-byte file reads as an empty database: it lost its content
-            raise ProjectError(f"project file {path} is damaged (it is empty); {_DAMAGED_HINT}")
+            raise damaged(path, "it is empty")
         raise ProjectError(f"{path} is an SQLite file but not a CC2D project (no format version)")
     if version < SCHEMA_VERSION:
         if db.read_only:
@@ -283,9 +286,9 @@ def translate(exc: sqlite3.Error, path: Path, doing: str) -> ProjectError:
             f"disk full: could not {doing} in {path}; this change was not saved, earlier edits "
             "are safe. Free some disk space and try again"
         )
-    damaged = "not a database" in text or "malformed" in text
-    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or damaged:
-        return ProjectError(f"project file {path} is damaged ({text}); {_DAMAGED_HINT}")
+    broken = "not a database" in text or "malformed" in text
+    if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or broken:
+        return damaged(path, text)
     if code in ("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN") or "readonly" in text:
         return ProjectError(
             f"could not {doing}: {path} cannot be written or opened ({text}); check the folder's "

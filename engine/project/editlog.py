@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from engine.errors import ProjectError
+from engine.project import rows
 from engine.project.model import EditEntry, Landmark, LandmarkSource, parse_enum
 from engine.project.schema import LandmarkSchema
 
@@ -58,17 +59,10 @@ def append(
     )
 
 
-def entry_from_row(row: sqlite3.Row) -> EditEntry:
-    return EditEntry(
-        id=row["id"],
-        time=row["time"],
-        action=row["action"],
-        summary=row["summary"],
-        data=json.loads(row["data_json"]),
-        undoable=bool(row["undoable"]),
-        undoes=row["undoes"],
-        redoes=row["redoes"],
-    )
+def _entry(conn: sqlite3.Connection, row: sqlite3.Row) -> EditEntry:
+    # The file's name only for the message should the row be damaged.
+    file = conn.execute("PRAGMA database_list").fetchone()[2]
+    return rows.edit_entry(file, row)
 
 
 def entry(conn: sqlite3.Connection, entry_id: int) -> EditEntry:
@@ -76,7 +70,7 @@ def entry(conn: sqlite3.Connection, entry_id: int) -> EditEntry:
     row = conn.execute("SELECT * FROM edit_log WHERE id = ?", (entry_id,)).fetchone()
     if row is None:
         raise ProjectError(f"the edit log has no entry {entry_id}")
-    return entry_from_row(row)
+    return _entry(conn, row)
 
 
 def last_undoable(conn: sqlite3.Connection) -> EditEntry | None:
@@ -85,7 +79,7 @@ def last_undoable(conn: sqlite3.Connection) -> EditEntry | None:
         "SELECT * FROM edit_log WHERE undoable = 1 AND id NOT IN "
         "(SELECT undoes FROM edit_log WHERE undoes IS NOT NULL) ORDER BY id DESC LIMIT 1"
     ).fetchone()
-    return entry_from_row(row) if row is not None else None
+    return _entry(conn, row) if row is not None else None
 
 
 def last_redoable(conn: sqlite3.Connection) -> EditEntry | None:
@@ -98,7 +92,7 @@ def last_redoable(conn: sqlite3.Connection) -> EditEntry | None:
         "AND id NOT IN (SELECT redoes FROM edit_log WHERE redoes IS NOT NULL) "
         "ORDER BY id DESC LIMIT 1"
     ).fetchone()
-    return entry_from_row(row) if row is not None else None
+    return _entry(conn, row) if row is not None else None
 
 
 def touched_images(conn: sqlite3.Connection, item: EditEntry) -> frozenset[int]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import ProjectError
 from engine.project import db as dbm
-from engine.project import editlog
+from engine.project import editlog, rows
 from engine.project.model import EditEntry, Landmark, LandmarkSource, ReviewStatus, parse_enum
 
 if TYPE_CHECKING:
@@ -29,13 +29,18 @@ class EditsMixin:
 
     def landmarks(self: Project, image_id: int) -> list[Landmark | None]:
         """One entry per schema landmark, ``None`` where not placed."""
+        return self._points("landmarks", image_id)
+
+    def _points(self: Project, table: str, image_id: int) -> list[Landmark | None]:
+        # ``table``: "landmarks" or "predictions" (same columns, less the source).
         self.image(image_id)
         out: list[Landmark | None] = [None] * len(self.schema)
-        rows = self._db.query(
-            "SELECT idx, x, y, source, confidence FROM landmarks WHERE image_id = ?", (image_id,)
-        )
-        for r in rows:
-            out[r["idx"]] = Landmark(r["x"], r["y"], LandmarkSource(r["source"]), r["confidence"])
+        source = ", source" if table == "landmarks" else ""
+        for r in self._db.query(
+                f"SELECT idx, x, y{source}, confidence FROM {table} WHERE image_id = ?",
+                (image_id,)):
+            index, point = rows.landmark(self._db.path, r, table, image_id, len(self.schema))
+            out[index] = point
         return out
 
     def set_landmark(
@@ -130,8 +135,8 @@ class EditsMixin:
     def status_counts(self) -> dict[ReviewStatus, int]:
         """Number of images per review status."""
         counts = {s: 0 for s in ReviewStatus}
-        for r in self._db.query("SELECT status, COUNT(*) FROM images GROUP BY status"):
-            counts[ReviewStatus(r[0])] = r[1]
+        for r in self._db.query("SELECT status, COUNT(*) AS n FROM images GROUP BY status"):
+            counts[rows.status(self._db.path, r)] = r[1]
         return counts
 
     def _point_changes(self: Project, points: Mapping[int, Mapping[int, Landmark | None]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.project import db as dbm
-from engine.project import editlog
+from engine.project import editlog, rows
 from engine.project.model import EditEntry
 
 
@@ -22,8 +22,8 @@ class HistoryMixin:
     def edit_log(self, limit: int | None = None) -> list[EditEntry]:
         """Log entries, oldest first (the newest ``limit`` when given)."""
         sql = "SELECT * FROM edit_log ORDER BY id DESC" + (" LIMIT ?" if limit else "")
-        rows = self._db.query(sql, (limit,) if limit else ())
-        return [editlog.entry_from_row(r) for r in reversed(rows)]
+        found = self._db.query(sql, (limit,) if limit else ())
+        return [rows.edit_entry(self._db.path, r) for r in reversed(found)]
 
     def undo(self) -> EditEntry | None:
         """Revert the newest user edit not yet undone; returns the new ``undo`` entry.

@@ -27,6 +27,10 @@ class ReviewStatus(str, Enum):
     REVIEWED = "reviewed"
 
 
+# Where a user spacing came from: typed in, or measured on a ruler in the image.
+USER_SPACING_SOURCES = ("user", "calibration")
+
+
 class RunState(str, Enum):
     """Life cycle of a training run."""
 

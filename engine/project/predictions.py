@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from engine.errors import ProjectError
 from engine.project import db as dbm
-from engine.project.model import EditEntry, Landmark, LandmarkSource
+from engine.project.model import EditEntry, Landmark
 
 if TYPE_CHECKING:
     from engine.project.store import Project
@@ -24,13 +24,7 @@ class PredictionsMixin:
 
     def predictions(self: Project, image_id: int) -> list[Landmark | None]:
         """The model's prediction of each schema landmark (``None``: none kept)."""
-        self.image(image_id)
-        out: list[Landmark | None] = [None] * len(self.schema)
-        rows = self._db.query(
-            "SELECT idx, x, y, confidence FROM predictions WHERE image_id = ?", (image_id,))
-        for r in rows:
-            out[r["idx"]] = Landmark(r["x"], r["y"], LandmarkSource.PREDICTED, r["confidence"])
-        return out
+        return self._points("predictions", image_id)
 
     def restore_prediction(self: Project, image_id: int, index: int) -> EditEntry:
         """Put landmark ``index`` back where the model predicted it (one undo step)."""

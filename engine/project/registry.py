@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from engine.data.header import read_image_size
 from engine.data.images import MAX_PIXELS, is_image_file, load_image, scan_folder
-from engine.data.spacing import Spacing
-from engine.errors import ImageReadError, ProjectError
+from engine.errors import ImageReadError
 from engine.project.model import ImageCheck, ImageRecord, ReviewStatus, SkippedFile
 
 _CHUNK = 1 << 20
@@ -48,41 +46,6 @@ def resolve_path(folder: Path, stored: str) -> Path:
     """Absolute path of a stored image path."""
     p = Path(stored)
     return p if p.is_absolute() else Path(os.path.normpath(Path(os.path.abspath(folder)) / p))
-
-
-def record_from_row(folder: Path, row: sqlite3.Row | Mapping[str, Any]) -> ImageRecord:
-    """An :class:`ImageRecord` from an ``images`` row; a row whose spacing is no spacing
-    (negative, inf, text) is reported as damaged."""
-    try:
-        return _record(folder, row)
-    except (ValueError, TypeError) as exc:
-        raise ProjectError(f"the project's record of image {row['id']} is damaged ({exc}); "
-                           "restore project.sqlite from a backup") from None
-
-
-def _record(folder: Path, row: sqlite3.Row | Mapping[str, Any]) -> ImageRecord:
-    file_spacing = user_spacing = None
-    if row["file_row_mm"] is not None:
-        file_spacing = Spacing(
-            row["file_row_mm"], row["file_col_mm"], row["file_spacing_source"] or "file"
-        )
-    if row["user_row_mm"] is not None:
-        # No source: set before format 2 recorded it, when spacings were only typed in.
-        source = row["user_spacing_source"] or "user"
-        user_spacing = Spacing(row["user_row_mm"], row["user_col_mm"], source)
-    return ImageRecord(
-        id=row["id"],
-        path=resolve_path(folder, row["path"]),
-        stored_path=row["path"],
-        width=row["width"],
-        height=row["height"],
-        size_bytes=row["size_bytes"],
-        sha256=row["sha256"],
-        file_spacing=file_spacing,
-        user_spacing=user_spacing,
-        status=ReviewStatus(row["status"]),
-        added=row["added"],
-    )
 
 
 def expand(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[SkippedFile]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.errors import ProjectError
 from engine.project import db as dbm
-from engine.project import editlog, registry
+from engine.project import editlog, registry, rows
 from engine.project.model import Run, RunState, parse_enum
 
 RUNS_DIR = "runs"
@@ -86,17 +86,12 @@ class RunsMixin:
 
     def run(self, run_id: int) -> Run:
         """One training run; ProjectError if there is no such id."""
-        rows = self._db.query("SELECT * FROM runs WHERE id = ?", (run_id,))
-        if not rows:
+        found = self._db.query("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not found:
             raise ProjectError(f"there is no training run with id {run_id} in this project")
-        r = rows[0]
-        checkpoint = r["checkpoint"]
-        return Run(
-            id=r["id"], name=r["name"], state=RunState(r["state"]),
-            config=json.loads(r["config_json"]), metrics=json.loads(r["metrics_json"]),
-            checkpoint=registry.resolve_path(self.folder, checkpoint) if checkpoint else None,
-            folder=self._run_folder(r["id"]), created=r["created"], updated=r["updated"],
-        )
+        return rows.run(self._db.path, found[0],
+                        lambda stored: registry.resolve_path(self.folder, stored),
+                        self._run_folder)
 
     def runs(self) -> list[Run]:
         """All training runs, oldest first."""

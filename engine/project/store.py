@@ -19,11 +19,12 @@ from engine.data.images import MAX_PIXELS
 from engine.data.spacing import Spacing
 from engine.errors import ProjectError
 from engine.project import db as dbm
-from engine.project import editlog, registry
+from engine.project import editlog, registry, rows
 from engine.project.edits import EditsMixin
 from engine.project.history import HistoryMixin
 from engine.project.lock import ProjectLock
 from engine.project.model import (
+    USER_SPACING_SOURCES,
     AddReport,
     EditEntry,
     ImageCheck,
@@ -34,9 +35,6 @@ from engine.project.runs import RUNS_DIR, RunsMixin
 from engine.project.schema import LandmarkSchema, default_schema
 
 Point = tuple[float, float]
-
-# Where a user spacing came from: typed in, or measured on a ruler in the image.
-USER_SPACING_SOURCES = ("user", "calibration")
 
 
 class Project(EditsMixin, HistoryMixin, PredictionsMixin, RunsMixin):
@@ -49,7 +47,7 @@ class Project(EditsMixin, HistoryMixin, PredictionsMixin, RunsMixin):
         row = db.query("SELECT schema_json FROM project WHERE id = 1")
         if not row:
             raise ProjectError(f"{db.path} is not a CC2D project: its settings row is missing")
-        self.schema = LandmarkSchema.from_dict(json.loads(row[0][0]), where=str(db.path))
+        self.schema = rows.schema(db.path, row[0])
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -135,7 +133,7 @@ class Project(EditsMixin, HistoryMixin, PredictionsMixin, RunsMixin):
             raise ProjectError(f"cannot add images: the project {self.folder} is open read-only")
         files, failed = registry.expand(paths)
         known = {r.sha256: r.name for r in self.images()}
-        rows, duplicates, bad = registry.read_new_images(
+        new_rows, duplicates, bad = registry.read_new_images(
             self.folder, files, known, editlog.now(), max_pixels
         )
         report = AddReport(duplicates=duplicates, failed=failed + bad)
@@ -147,26 +145,28 @@ class Project(EditsMixin, HistoryMixin, PredictionsMixin, RunsMixin):
                 "SELECT MAX(COALESCE((SELECT MAX(id) FROM images), 0), COALESCE("
                 "(SELECT seq FROM sqlite_sequence WHERE name = 'images'), 0)) + 1"
             ).fetchone()[0]
-            for k, row in enumerate(rows):
+            for k, row in enumerate(new_rows):
                 row["id"] = first + k
-            return {"images": rows}
+            return {"images": new_rows}
 
-        if rows:
-            self._edit("add_images", f"add {len(rows)} image(s)", with_ids)
-            report.added = [registry.record_from_row(self.folder, r) for r in rows]
+        if new_rows:
+            self._edit("add_images", f"add {len(new_rows)} image(s)", with_ids)
+            report.added = [self._record(r) for r in new_rows]
         return report
 
     def images(self) -> list[ImageRecord]:
         """All images, in the order they were added."""
-        rows = self._db.query("SELECT * FROM images ORDER BY id")
-        return [registry.record_from_row(self.folder, r) for r in rows]
+        return [self._record(r) for r in self._db.query("SELECT * FROM images ORDER BY id")]
 
     def image(self, image_id: int) -> ImageRecord:
         """One image; ProjectError if there is no such id."""
-        rows = self._db.query("SELECT * FROM images WHERE id = ?", (image_id,))
-        if not rows:
+        found = self._db.query("SELECT * FROM images WHERE id = ?", (image_id,))
+        if not found:
             raise ProjectError(f"there is no image with id {image_id} in this project")
-        return registry.record_from_row(self.folder, rows[0])
+        return self._record(found[0])
+
+    def _record(self, row: Any) -> ImageRecord:
+        return rows.image(self._db.path, self.folder, row, registry.resolve_path)
 
     def check_images(self, search_dirs: Iterable[str | os.PathLike[str]] = ()) -> ImageCheck:
         """Report images whose files are missing or changed, and where moved ones now are."""
@@ -226,7 +226,8 @@ class Project(EditsMixin, HistoryMixin, PredictionsMixin, RunsMixin):
 
     def template(self) -> ImageRecord | None:
         """The template image (the one labelled image of one-shot training), if chosen."""
-        tid = self._db.query("SELECT template_image_id FROM project WHERE id = 1")[0][0]
+        tid = rows.template_id(
+            self._db.path, self._db.query("SELECT template_image_id FROM project WHERE id = 1")[0])
         return self.image(tid) if tid is not None else None
 
     def set_template(self, image_id: int | None) -> EditEntry:

@@ -95,7 +95,7 @@ def test_a_project_row_with_no_real_spacing_is_reported_damaged(tmp_path: Path,
         project.add_images([tmp_path / "img"])
     with sqlite3.connect(tmp_path / "p" / "project.sqlite") as conn:
         conn.execute(f"UPDATE images SET user_row_mm = {value}, user_col_mm = 0.1")
-    with pytest.raises(ProjectError, match="image 1 is damaged"):
+    with pytest.raises(ProjectError, match="is damaged .images row 1 has user_row_mm"):
         with Project.open(tmp_path / "p", read_only=True) as project:
             project.images()
 
