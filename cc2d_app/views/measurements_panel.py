@@ -47,6 +47,7 @@ class MeasurementsPanel(QWidget):
 
     measurementSelected = Signal(str)  # noqa: N815 (Qt naming); "" when none is picked
     reportRequested = Signal()  # noqa: N815
+    compareRequested = Signal()  # noqa: N815
 
     def __init__(self, analysis: Analysis | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +79,11 @@ class MeasurementsPanel(QWidget):
         self.report.setToolTip("A one-page report of this image: the radiograph with its "
                                "landmarks and lines, the measurements and their classes")
         self.report.clicked.connect(self.reportRequested)
+        self.compare = QPushButton(qta.icon("mdi6.compare-horizontal"),
+                                   "Compare with another image…")
+        self.compare.setToolTip("Two radiographs of one patient: superimposed on S–N (or two "
+                                "landmarks you choose), and the change of every measurement")
+        self.compare.clicked.connect(self.compareRequested)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._results: dict[str, MeasurementResult] = {}
         self._selected = ""
@@ -92,6 +98,7 @@ class MeasurementsPanel(QWidget):
         layout.addWidget(self.detail)
         layout.addWidget(self.note)
         layout.addWidget(self.report)
+        layout.addWidget(self.compare)
         if analysis is None:
             self.heading.setText(f"<b>{NO_ANALYSIS}</b>")
             self.detail.setText("An analysis file (resources/analyses) whose \"schema\" names "

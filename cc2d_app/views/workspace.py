@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from cc2d_app.canvas.geometry import spacing_from_line
 from cc2d_app.canvas.view import ImageCanvas
@@ -52,6 +52,7 @@ class Workspace(ImageOnScreen, QWidget):
         self.state.subscribe(self._state_changed)
         self._display: Any = None       # engine.data.display.DisplayImage on screen
         self._calibration: CalibrationDialog | None = None
+        self._compare: QDialog | None = None
 
         schema = session.schema
         self._colors = landmark_colors(schema)
@@ -109,6 +110,7 @@ class Workspace(ImageOnScreen, QWidget):
         self.landmarks.reviewedRequested.connect(self.mark_reviewed_and_next)
         self.measurements.measurementSelected.connect(lambda _id: self._draw_measurement())
         self.measurements.reportRequested.connect(self.write_report)
+        self.measurements.compareRequested.connect(self.compare_images)
         self.reports.message.connect(self.messageText)
         self.view_panel.windowEdited.connect(self._panel_window)
         self.view_panel.calibrateToggled.connect(self._calibrate_mode)
@@ -189,6 +191,16 @@ class Workspace(ImageOnScreen, QWidget):
         shown = self._display is not None and self._display.path == self.session.image(
             self.current_id).path
         self.reports.report(self.current_id, self.state.window if shown else None)
+
+    def compare_images(self) -> None:
+        """The image on screen against another of the same patient."""
+        if self.current_id is None:
+            return
+        from cc2d_app.dialogs.compare_dialog import CompareDialog
+
+        self._compare = CompareDialog(self.session, self.measurements.analysis, self.current_id,
+                                      self)
+        self._compare.open()
 
     def export_measurements_csv(self) -> None:
         self.reports.measurements_csv()

@@ -79,27 +79,26 @@ class MeasurementChange:
 
     id: str
     name: str
-    unit: str
     first: float | None
     second: float | None
     change: float | None
+    unit: str             # the first's unit (the second's when the first has none)
+    second_unit: str
 
 
 def measurement_changes(first: Sequence[MeasurementResult],
                         second: Sequence[MeasurementResult]) -> list[MeasurementChange]:
     """Every measurement of either image, in the first's order, with its change."""
-    by_id = {r.id: r for r in second}
-    order = [r.id for r in first] + [r.id for r in second if r.id not in
-                                     {f.id for f in first}]
-    before = {r.id: r for r in first}
+    before, after = {r.id: r for r in first}, {r.id: r for r in second}
+    order = [r.id for r in first] + [r.id for r in second if r.id not in before]
     changes = []
     for mid in order:
-        a, b = before.get(mid), by_id.get(mid)
-        ref = a or b
-        same_unit = a is not None and b is not None and a.unit == b.unit
-        finite = same_unit and math.isfinite(a.value) and math.isfinite(b.value)
+        a, b = before.get(mid), after.get(mid)
+        ref = a if a is not None else b
+        comparable = (a is not None and b is not None and a.unit == b.unit
+                      and math.isfinite(a.value) and math.isfinite(b.value))
         changes.append(MeasurementChange(
-            mid, ref.name, ref.unit if a is None or b is None or same_unit else "",
-            None if a is None else a.value, None if b is None else b.value,
-            b.value - a.value if finite else None))
+            mid, ref.name, None if a is None else a.value, None if b is None else b.value,
+            b.value - a.value if comparable else None, ref.unit,
+            b.unit if b is not None else ref.unit))
     return changes

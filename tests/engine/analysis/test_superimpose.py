@@ -70,5 +70,6 @@ def test_the_change_of_every_measurement():
     assert [c.id for c in changes] == ["SNA", "Wits", "ANB", "FMA"]
     assert by["SNA"].change == pytest.approx(-1.5) and by["SNA"].unit == "°"
     assert by["Wits"].change is None            # mm against px: no difference to give
+    assert (by["Wits"].unit, by["Wits"].second_unit) == ("mm", "px")
     assert (by["ANB"].second, by["ANB"].change) == (None, None)
     assert (by["FMA"].first, by["FMA"].second) == (None, 25.0)

@@ -1,0 +1,171 @@
+"""Two radiographs of one patient (before / after treatment): the second's landmarks laid
+onto the first's, registered at one landmark and oriented on a second (S–N by default),
+both tracings in two colours, and the change of every measurement.
+
+It only reads the session; the registration and the changes are the engine's
+(:mod:`engine.analysis.superimpose`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cc2d_app.logic.compare import change_texts, default_pair
+from cc2d_app.logic.measurements import measure_image, points_array
+from cc2d_app.session import ProjectSession
+from engine.analysis.superimpose import SuperimpositionError, measurement_changes, superimpose
+
+FIRST_COLOUR, SECOND_COLOUR = "#4ea3ff", "#ff8c42"
+DOT_PX = 7   # on screen, whatever the zoom
+
+
+class CompareDialog(QDialog):
+    """Pick the second image and the landmarks to register on; the drawing and the table
+    follow each choice."""
+
+    def __init__(self, session: ProjectSession, analysis: Any, first_id: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Compare two radiographs of one patient")
+        self.resize(980, 640)
+        self._session, self._analysis, self._first = session, analysis, first_id
+        schema = session.schema
+        self.second = QComboBox()
+        for rec in session.images():
+            if rec.id != first_id and any(p is not None for p in session.landmarks(rec.id)):
+                self.second.addItem(rec.name, rec.id)
+        self.at, self.towards = QComboBox(), QComboBox()
+        for combo in (self.at, self.towards):
+            for i in range(len(schema)):
+                combo.addItem(f"{schema.label(i)} — {schema.landmarks[i].name}", i)
+        at, towards = default_pair(schema)
+        self.at.setCurrentIndex(at)
+        self.towards.setCurrentIndex(towards)
+        form = QFormLayout()
+        form.addRow("First (before):", QLabel(session.image(first_id).name))
+        form.addRow("Second (after):", self.second)
+        form.addRow("Register at:", self.at)
+        form.addRow("Oriented towards:", self.towards)
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.scene = QGraphicsScene(self)
+        self.view = QGraphicsView(self.scene)
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setMinimumSize(420, 420)
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(["Measurement", "First", "Second", "Change"])
+        self.table.setRootIsDecorated(False)
+        header = self.table.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(self.legend)
+        side.addWidget(self.table, 1)
+        body = QHBoxLayout()
+        body.addWidget(self.view, 3)
+        body.addLayout(side, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(buttons)
+        for combo in (self.second, self.at, self.towards):
+            combo.currentIndexChanged.connect(self._update)
+        self._update()
+
+    def second_id(self) -> int | None:
+        return self.second.currentData()
+
+    def _update(self) -> None:
+        self.scene.clear()
+        self.table.clear()
+        second = self.second_id()
+        if second is None:
+            self.legend.setText("No other image of this project has landmarks to compare.")
+            return
+        first_rec, second_rec = self._session.image(self._first), self._session.image(second)
+        first_pts = points_array(self._session.landmarks(self._first))
+        second_pts = points_array(self._session.landmarks(second))
+        on = (self.at.currentData(), self.towards.currentData())
+        try:
+            fit = superimpose(first_pts, second_pts, on,
+                              mm_per_px_first=_mm(first_rec), mm_per_px_second=_mm(second_rec))
+        except SuperimpositionError as exc:
+            self.legend.setText(f"Cannot superimpose: {exc}.")
+            return
+        schema = self._session.schema
+        self.legend.setText(
+            f"<span style='color:{FIRST_COLOUR}'>●</span> {first_rec.name} &nbsp; "
+            f"<span style='color:{SECOND_COLOUR}'>●</span> {second_rec.name}, registered at "
+            f"{schema.label(on[0])}, oriented on {schema.label(on[0])}–{schema.label(on[1])}")
+        self._draw(first_pts, fit.apply(second_pts), on)
+        self._fill_table(second)
+
+    def _draw(self, first: np.ndarray, second: np.ndarray, on: tuple[int, int]) -> None:
+        for pts, colour in ((first, FIRST_COLOUR), (second, SECOND_COLOUR)):
+            pen = QPen(QColor(colour), 1.5)
+            pen.setCosmetic(True)   # the same width at every zoom
+            a, b = pts[on[0]], pts[on[1]]
+            self.scene.addLine(a[0], a[1], b[0], b[1], pen)
+            for i, (x, y) in enumerate(pts):
+                if np.isfinite(x) and np.isfinite(y):
+                    dot = self.scene.addEllipse(-DOT_PX / 2, -DOT_PX / 2, DOT_PX, DOT_PX, pen,
+                                                QBrush(QColor(colour)))
+                    dot.setFlag(dot.GraphicsItemFlag.ItemIgnoresTransformations)
+                    dot.setPos(QPointF(x, y))
+                    dot.setToolTip(self._session.schema.label(i))
+        for i, ((x0, y0), (x1, y1)) in enumerate(zip(first, second)):
+            if np.all(np.isfinite([x0, y0, x1, y1])):
+                move = QPen(QColor("#9a9a9a"), 1, Qt.PenStyle.DotLine)
+                move.setCosmetic(True)
+                self.scene.addLine(x0, y0, x1, y1, move)
+                label = self.scene.addSimpleText(self._session.schema.label(i))
+                label.setBrush(QBrush(QColor("#d8d8d8")))
+                label.setFlag(label.GraphicsItemFlag.ItemIgnoresTransformations)
+                label.setPos(QPointF(x0, y0) + QPointF(4, 4))
+        rect = self.scene.itemsBoundingRect()
+        margin = 0.08 * max(rect.width(), rect.height(), 1.0)
+        self.view.fitInView(rect.adjusted(-margin, -margin, margin, margin),
+                            Qt.AspectRatioMode.KeepAspectRatio)
+
+    def _fill_table(self, second: int) -> None:
+        if self._analysis is None:
+            self.table.addTopLevelItem(QTreeWidgetItem(["No analysis for this landmark set"]))
+            return
+        results = [measure_image(self._analysis, self._session.landmarks(i),
+                                 self._session.image(i).spacing)
+                   for i in (self._first, second)]
+        for change in measurement_changes(*results):
+            item = QTreeWidgetItem([change.name, *change_texts(change)])
+            for col in (1, 2, 3):
+                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight)
+            self.table.addTopLevelItem(item)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._update()   # fit the drawing to the view's real size
+
+
+def _mm(rec: Any) -> float | None:
+    return rec.spacing.col_mm if rec.spacing is not None else None

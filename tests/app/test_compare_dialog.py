@@ -1,0 +1,116 @@
+"""Two radiographs of one patient: the compare dialog superimposes the second on the first
+(S–N by default, or the pair chosen) and lists every measurement's change."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from test_measurements_panel import open_measurements
+
+from cc2d_app.dialogs.compare_dialog import SECOND_COLOUR, CompareDialog
+from cc2d_app.logic.compare import default_pair
+from cc2d_app.session import ProjectSession
+from engine.analysis import load_analysis
+from engine.data.phantom import PhantomSpec, write_phantom_dataset
+from engine.project import LandmarkSchema, default_schema
+
+LEFT = Qt.MouseButton.LeftButton
+A_POINT = 4   # ISBI landmark 5 (A): SNA uses it
+
+
+def _turned(points: np.ndarray, degrees: float, shift: tuple[float, float]) -> np.ndarray:
+    a = math.radians(degrees)
+    centre = np.array([150.0, 180.0])
+    rotation = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    return (points - centre) @ rotation.T + centre + np.asarray(shift)
+
+
+def patient_project(tmp_path, move_a: float = 0.0):
+    """Two phantom images: the second holds the first's points turned 6° and moved (the
+    same head placed otherwise), its A point ``move_a`` px further forward."""
+    _paths, table = write_phantom_dataset(tmp_path / "rays", 2,
+                                          PhantomSpec(n_landmarks=19, width=300, height=360))
+    s = ProjectSession.create(tmp_path / "proj", default_schema())
+    s.add_images_task([tmp_path / "rays"])(lambda d, t: None, threading.Event())
+    s.images_added()
+    first, second = s.images()
+    points = table.get(first.name)
+    moved = points.copy()
+    moved[A_POINT, 0] += move_a
+    later = _turned(moved, 6.0, (5.0, -4.0))
+    s.set_template(first.id)
+    for i, (x, y) in enumerate(points):
+        s.place(first.id, i, x, y)
+    for i, (x, y) in enumerate(later):
+        s.place(second.id, i, x, y)
+    s.close()
+    return tmp_path / "proj", points, later
+
+
+def _open_dialog(qtbot, folder) -> tuple[object, CompareDialog]:
+    window, ws = open_measurements(qtbot, folder)
+    qtbot.mouseClick(ws.measurements.compare, LEFT)
+    dialog = window.findChild(CompareDialog)
+    qtbot.waitExposed(dialog)
+    return window, dialog
+
+
+def _rows(dialog: CompareDialog) -> dict[str, tuple[str, str, str]]:
+    table = dialog.table
+    return {table.topLevelItem(k).text(0): tuple(table.topLevelItem(k).text(c)
+                                                 for c in (1, 2, 3))
+            for k in range(table.topLevelItemCount())}
+
+
+def _second_dots(dialog: CompareDialog) -> list[tuple[float, float]]:
+    return sorted((round(item.pos().x(), 6), round(item.pos().y(), 6))
+                  for item in dialog.scene.items()
+                  if hasattr(item, "brush") and item.brush().color().name() == SECOND_COLOUR)
+
+
+def test_the_same_head_placed_otherwise_superimposes_exactly(qtbot, tmp_path):
+    folder, points, _later = patient_project(tmp_path)
+    window, dialog = _open_dialog(qtbot, folder)
+    assert "registered at S, oriented on S–N" in dialog.legend.text()
+    expected = sorted((round(x, 6), round(y, 6)) for x, y in points)
+    assert np.allclose(_second_dots(dialog), expected, atol=1e-5)
+    rows = _rows(dialog)
+    assert rows and all(change in ("0.0°", "0.0 px", "0.00") for _a, _b, change in rows.values())
+    # Registered on another pair (Gonion towards Menton): a rigid turn still matches.
+    dialog.at.setFocus()
+    for _ in range(dialog.at.currentIndex() - 9):
+        QTest.keyClick(dialog.at, Qt.Key.Key_Up)
+    for _ in range(9 - dialog.at.currentIndex()):
+        QTest.keyClick(dialog.at, Qt.Key.Key_Down)
+    assert dialog.at.currentData() == 9
+    assert "registered at Go, oriented on Go–N" in dialog.legend.text()
+    assert np.allclose(_second_dots(dialog), expected, atol=1e-5)
+    dialog.reject()
+    window.close()
+
+
+def test_a_moved_point_shows_its_change_as_measured(qtbot, tmp_path):
+    folder, points, _later = patient_project(tmp_path, move_a=12.0)
+    window, dialog = _open_dialog(qtbot, folder)
+    analysis = load_analysis("isbi2015")
+    moved = points.copy()
+    moved[A_POINT, 0] += 12.0   # SNA is the same on the turned copy: angles do not turn
+    sna = {r.id: r.value for r in analysis.measure(moved, None)}["SNA"] - \
+        {r.id: r.value for r in analysis.measure(points, None)}["SNA"]
+    assert abs(sna) > 1.0
+    first, second, change = _rows(dialog)[analysis.by_id("SNA").name]
+    assert change == f"{sna:+.1f}°"
+    assert _second_dots(dialog) != sorted((round(x, 6), round(y, 6)) for x, y in points)
+    dialog.reject()
+    window.close()
+
+
+def test_the_default_pair_is_s_n_when_the_schema_has_them():
+    assert default_pair(default_schema()) == (0, 1)
+    assert default_pair(LandmarkSchema.from_names(["Tip", "Nasion", "Sella"])) == (2, 1)
+    assert default_pair(LandmarkSchema.from_names(["Tip", "Base"])) == (0, 1)
