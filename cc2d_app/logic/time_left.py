@@ -49,5 +49,5 @@ def time_left_text(stage_left_s: float, later: Sequence[str],
     rest = expected_later_s(later, expected)
     if rest is None:
         n = len(later)
-        return f"{text} · {n} more stage{'s' if n != 1 else ''}, not timed yet on this project"
+        return f"{text} · {n} later stage{'s' if n != 1 else ''} not timed yet"
     return f"{text} · {about_duration(stage_left_s + rest)} in all"

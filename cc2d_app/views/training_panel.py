@@ -42,6 +42,7 @@ class TrainingPanel(QWidget):
         self.bar = QProgressBar()
         self.time_label = QLabel()
         self.time_label.setObjectName("muted")
+        self.time_label.setWordWrap(True)   # elapsed, this stage and the whole run
         self.plot = LossPlot()
         self.plot.setMinimumHeight(160)
         self.state_label = QLabel()

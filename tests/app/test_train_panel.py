@@ -173,6 +173,6 @@ def test_without_an_earlier_run_the_later_stages_are_said_not_timed(qtbot):
     qtbot.addWidget(panel)
     panel.on_progress(_report("TPL training", 50, 550, 540.0))
     assert panel.time_label.text().endswith(
-        "about 9 min left in this stage · 2 more stages, not timed yet on this project")
+        "about 9 min left in this stage · 2 later stages not timed yet")
     panel.on_progress(_report("refining", 1, 10, 5.0))
     assert panel.time_label.text().endswith("under a minute left in this stage")
