@@ -40,3 +40,25 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
     if not isinstance(data, dict):
         raise CheckpointError(f"{path} does not hold a checkpoint dictionary")
     return data
+
+
+# A trained weight or batch-norm statistic is at most hundreds (ImageNet EfficientNet-Lite0:
+# 566); one of 1e6 or more is damage and would turn every output to inf.
+MAX_WEIGHT = 1e6
+
+
+def check_state_dict(state: Any, path: Path, what: str) -> dict[str, torch.Tensor]:
+    """``state`` if it is a state dict of ``what`` (names to tensors, the floating ones
+    finite and under ``MAX_WEIGHT``), else a CheckpointError naming ``path``."""
+    if not (isinstance(state, dict) and state and all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items())):
+        raise CheckpointError(
+            f"{path} does not hold the weights of a {what} (names of tensors, got "
+            f"{type(state).__name__}); the file is damaged or another kind of file")
+    for name, value in state.items():
+        if value.is_floating_point() and value.numel() and not (
+                torch.isfinite(value).all() and value.abs().max() < MAX_WEIGHT):
+            raise CheckpointError(
+                f"{path} is damaged: its weight {name} holds non-finite or absurd values "
+                f"(over {MAX_WEIGHT:g}); train again in a new run folder")
+    return state

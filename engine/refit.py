@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from engine.config_io import checked
 from engine.data.template import Template
 from engine.errors import CheckpointError, LandmarkFileError
 from engine.instant.config import InstantConfig
@@ -35,9 +36,10 @@ def refit_settings(record: dict[str, Any], previous: RunFolder) -> PipelineSetti
     try:
         settings = PipelineSettings(**record["settings"])
         base = base_steps(record)
-        tpl_cfg = settings.configs()[1]
+        configs = settings.configs()
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{previous.run_json} lacks what a refit needs ({exc})") from None
+    tpl_cfg = [checked(c, f"{previous.run_json} settings") for c in configs][1]
     # A refit of a refit starts from the lr the first run had, not a halved one again.
     lr = float(record.get("tpl_base_lr") or tpl_cfg.lr)
     tpl = {**(settings.tpl or {}), "init_from": str((previous.tpl / CHECKPOINT).resolve()),
@@ -72,11 +74,8 @@ def refit(previous: Path, out: Path, labelled: Sequence[Template], device: torch
         raise CheckpointError("the refit goes to a new run folder; choose another --out")
     paths = images if images is not None else [Path(p) for p in record["image_keys"].values()]
     if is_instant(record):   # nothing to fine-tune: match again, sharing the features
-        try:
-            config = InstantConfig(**record["instant_config"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"{prev.run_json} is not a usable instant run ({exc})") \
-                from None
+        config = InstantConfig.from_dict(record.get("instant_config"),
+                                         where=f"{prev.run_json} instant_config")
         return run_instant(paths, template, new.root, config, device, labelled=labelled,
                            features_dir=features_dir_of(prev), progress=progress,
                            cancel=cancel)

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
+from engine.config_io import ADDED_FIELDS
 from engine.errors import CheckpointError, ImageReadError
 from engine.json_files import JsonReadError, read_json
 from engine.output_paths import special_kind
+from engine.run_record import check_record
 
 STAGES = ("ssl_train", "pseudo_labels", "tpl_train", "tpl_predict", "refine_train", "predict")
 # What a finished stage depends on: a rerun must bring the same values.
@@ -93,7 +95,8 @@ class RunFolder:
 
     def read_record(self) -> dict[str, Any]:
         """The content of ``run.json`` (``{"stages": {}}`` when there is none yet); a damaged
-        file is a CheckpointError that says so."""
+        file, or a value not what it must be (:mod:`engine.run_record`), is a CheckpointError
+        that says so."""
         path = self.run_json
         if not path.exists():
             return {"stages": {}}
@@ -103,10 +106,7 @@ class RunFolder:
             raise CheckpointError(
                 f"{path} is damaged ({exc}); delete the run folder {self.root} to start "
                 "afresh, or choose another one") from None
-        if not isinstance(data, dict) or not isinstance(data.get("stages"), dict):
-            raise CheckpointError(
-                f"{path} is not a cc2d run record (no 'stages'); choose another run folder")
-        return data
+        return check_record(data, path)
 
     def write_record(self, data: Mapping[str, Any]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -159,12 +159,6 @@ def as_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-# Config fields added after run records were first written: a record without one was
-# made with this value, so a config holding it is the same config.
-_ADDED_FIELDS = {"init_from": "", "cycle_candidates": 1, "pseudo_keep": 1.0,
-                 "encoder": "vgg19", "frozen_stride": 0}
-
-
 # SSLConfig fields that change the pseudo-labels but not the SSL network.
 _PSEUDO_LABEL_FIELDS = ("cycle_candidates", "pseudo_keep")
 
@@ -175,7 +169,7 @@ def _normal(key: str, value: Any, loose: tuple[str, ...] = ()) -> Any:
         return str(Path(value).resolve())
     if key.endswith("_config") and isinstance(value, dict):
         return {k: v for k, v in value.items()
-                if _ADDED_FIELDS.get(k, object()) != v and not (key == "ssl_config" and k in loose)}
+                if ADDED_FIELDS.get(k, object()) != v and not (key == "ssl_config" and k in loose)}
     return value
 
 

@@ -23,8 +23,9 @@ import torch
 from torch import nn
 
 from engine.atomic import atomic_write_text
-from engine.checkpoint import load_checkpoint, save_checkpoint
+from engine.checkpoint import check_state_dict, load_checkpoint, save_checkpoint
 from engine.config_io import JsonConfig, freeze_run_config
+from engine.data.landmarks import MAX_LANDMARKS
 from engine.device import memory_format, peak_memory_mb, reset_peak_memory
 from engine.errors import CheckpointError, TrainingError
 from engine.models.encoders import load_encoder_weights
@@ -73,8 +74,8 @@ def load_states(modules: dict[str, nn.Module], state: dict[str, Any], path: Path
     """Load each module's weights from checkpoint ``state`` (same keys)."""
     try:
         for key, module in modules.items():
-            module.load_state_dict(state[key])
-    except (KeyError, RuntimeError) as exc:
+            module.load_state_dict(check_state_dict(state.get(key), path, f"network ({key})"))
+    except RuntimeError as exc:
         detail = " ".join(str(exc).split())[:300]
         raise CheckpointError(
             f"{path} does not fit its config ({detail}); the run folder is damaged or made "
@@ -137,9 +138,12 @@ def train_loop(
     history: list[tuple[int, float]] = []   # (step, loss): the curve survives a resume
     if state is not None:
         load_states(modules, state, ckpt_path)
-        optimizer.load_state_dict(state["optimizer"])
-        step, elapsed = int(state["step"]), float(state["elapsed_s"])
-        backbone_weights, loss_value = str(state["backbone_weights"]), float(state["loss"])
+        step, elapsed, backbone_weights, loss_value = _resume_point(state, ckpt_path)
+        try:
+            optimizer.load_state_dict(state["optimizer"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{ckpt_path} is damaged: its optimizer state does not fit "
+                                  f"({exc}); train again in a new run folder") from None
         history = loss_history(state.get("loss_history"), step)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
@@ -212,6 +216,21 @@ def train_loop(
     return result
 
 
+def _resume_point(state: dict[str, Any], path: Path) -> tuple[int, float, str, float]:
+    """(step, seconds, start weights, loss) a checkpoint resumes from, checked: a damaged
+    count or time would skip or repeat training."""
+    step, elapsed = state.get("step"), state.get("elapsed_s")
+    weights, loss = state.get("backbone_weights"), state.get("loss")
+    numbers = (int, float)
+    if not (isinstance(step, int) and not isinstance(step, bool) and step >= 0
+            and isinstance(elapsed, numbers) and math.isfinite(elapsed) and elapsed >= 0
+            and isinstance(weights, str) and isinstance(loss, numbers)):
+        raise CheckpointError(
+            f"{path} is damaged: its step ({step!r}), time ({elapsed!r}), start weights or "
+            "loss are not what a checkpoint holds; train again in a new run folder")
+    return step, float(elapsed), weights, float(loss)
+
+
 def _projected_total(step: int, config: LoopConfig, elapsed: float) -> int:
     """Steps the run will make: ``steps``, or fewer when the time budget ends it first."""
     if config.time_budget_s > 0 and elapsed > 0:
@@ -255,10 +274,21 @@ def start_landmark_run(run_dir: Path, config: Any, n_landmarks: int,
 
 
 def _check_landmarks(state: dict[str, Any] | None, path: Path, n_landmarks: int) -> None:
-    if state is not None and int(state.get("n_landmarks", -1)) != n_landmarks:
+    if state is not None and _landmark_count(state, path) != n_landmarks:
         raise CheckpointError(
             f"{path} was trained for {state.get('n_landmarks')} landmarks, the labels have "
             f"{n_landmarks}; use another run folder")
+
+
+def _landmark_count(state: dict[str, Any], path: Path) -> int:
+    """How many landmarks a checkpoint's network predicts: 1..MAX_LANDMARKS, or it is
+    damaged (a huge count would size the network's heads)."""
+    n = state.get("n_landmarks")
+    if not (isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_LANDMARKS):
+        raise CheckpointError(
+            f"{path} is damaged: its landmark count {n!r} is not 1..{MAX_LANDMARKS}; train "
+            "again in a new run folder")
+    return n
 
 
 def load_trained(run_dir: Path, config_cls: type[JsonConfig], kind: str,
@@ -269,10 +299,7 @@ def load_trained(run_dir: Path, config_cls: type[JsonConfig], kind: str,
     config = read_run_config(run_dir, config_cls, kind)
     path = Path(run_dir) / CHECKPOINT
     state = load_checkpoint(path)
-    try:
-        net = build(config, int(state["n_landmarks"]))
-    except (KeyError, ValueError) as exc:
-        raise CheckpointError(f"{path} does not fit its config: {exc}") from None
+    net = build(config, _landmark_count(state, path))
     load_states({"net": net}, state, path)
     net.to(device, memory_format=memory_format(device)).eval()
     return net, config

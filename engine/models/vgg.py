@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from engine.checkpoint import check_state_dict
 from engine.errors import CheckpointError
 
 # torchvision's configuration "E" (VGG19): channels per conv, "M" = 2×2 max-pool.
@@ -95,6 +96,7 @@ def load_backbone_weights(encoder: VGG19Encoder, spec: str, batch_norm: bool) ->
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
             raise CheckpointError(f"cannot read backbone weights {path}: {exc}") from None
+        state = check_state_dict(state, path, "VGG19 backbone")
         source = f"file {path}"
     feats = {k[len("features."):]: v for k, v in state.items() if k.startswith("features.")}
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config_io import JsonConfig, config_from_profile
+from engine.config_io import AT_LEAST_ONE, GRID, WIDTH, JsonConfig, config_from_profile
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class RefineConfig(JsonConfig):
     iterations: int = 1
     checkpoint_every: int = 500
     seed: int = 0
+
+    LIMITS = {"fine_size": (32, 8192), "crop_size": GRID, "width": WIDTH,
+              "batch_size": AT_LEAST_ONE, "iterations": (1, 100),
+              "checkpoint_every": AT_LEAST_ONE}
 
     def __post_init__(self) -> None:
         if self.fine_size % 32 or self.crop_size % 32:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config_io import JsonConfig, config_from_profile
+from engine.config_io import AT_LEAST_ONE, GRID, WIDTH, JsonConfig, config_from_profile
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class SSLConfig(JsonConfig):
     pseudo_keep: float = 1.0       # share of each landmark's pseudo-labels TPL learns from
 
     AFTER_TRAINING = ("cycle_candidates", "pseudo_keep")  # pseudo-labels, not the network
+    LIMITS = {"image_size": GRID, "patch_size": GRID, "width": WIDTH,
+              "feature_channels": (1, 1024), "window": (1, 255), "batch_size": AT_LEAST_ONE,
+              "steps": AT_LEAST_ONE, "checkpoint_every": AT_LEAST_ONE,
+              "targets_per_patch": AT_LEAST_ONE, "temperature": (1e-6, math.inf)}
     checkpoint_every: int = 500
     seed: int = 0
 

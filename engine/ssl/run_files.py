@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from engine.atomic import atomic_write_text
 from engine.data.template import Template
 from engine.errors import CheckpointError
 from engine.run_folder import RunFolder
+from engine.run_record import read_template
 
 
 def save_template(run_dir: Path, template: Template) -> None:
@@ -24,9 +23,4 @@ def load_template(run_dir: Path) -> Template:
     if not path.is_file():
         raise CheckpointError(
             f"{run_dir} has no saved template; give --template and --labels")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Template(Path(data["image"]), tuple(data["names"]),
-                        np.asarray(data["points"], dtype=np.float64))
-    except (OSError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"cannot read {path}: {exc}") from None
+    return read_template(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.config_io import JsonConfig, config_from_profile
+from engine.config_io import AT_LEAST_ONE, GRID, WIDTH, JsonConfig, config_from_profile
 from engine.models.encoders import ENCODERS
 
 
@@ -35,6 +35,9 @@ class TPLConfig(JsonConfig):
     offset_weight: float = 1.0     # weight of the L1 offset term against the heat term
     checkpoint_every: int = 500
     seed: int = 0
+
+    LIMITS = {"image_size": GRID, "width": WIDTH, "batch_size": AT_LEAST_ONE,
+              "steps": AT_LEAST_ONE, "checkpoint_every": AT_LEAST_ONE}
 
     def __post_init__(self) -> None:
         if self.image_size % 32:
