@@ -163,6 +163,20 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
     window.statusBar().clearMessage()
     pump(app)
     window.grab().save(str(OUT / "measurements.png"))
+    # Compare with another image (its instant predictions: another patient, so the shifts
+    # are large; the dialog is the same for two radiographs of one patient).
+    from app_events import wait_until
+
+    from cc2d_app.dialogs.compare_dialog import CompareDialog
+
+    session = window.session
+    wait_until(app, lambda: any(any(p is not None for p in session.landmarks(r.id))
+                                for r in session.images() if r.id != image_id), 120)
+    QTest.mouseClick(ws.measurements.compare, Qt.MouseButton.LeftButton)
+    pump(app, 0.5)
+    compare = window.findChild(CompareDialog)
+    compare.grab().save(str(OUT / "compare.png"))
+    compare.reject()
     pdf = write_report(scratch / "report.pdf", report_data(
         window.session, image_id, ws.measurements.analysis, None))
     if shutil.which("pdftoppm") is None:

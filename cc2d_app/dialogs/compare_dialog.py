@@ -108,17 +108,26 @@ class CompareDialog(QDialog):
         first_pts = points_array(self._session.landmarks(self._first))
         second_pts = points_array(self._session.landmarks(second))
         on = (self.at.currentData(), self.towards.currentData())
+        sizes = (_mm(first_rec), _mm(second_rec))
+        unsized = next((r.name for r, mm in zip((first_rec, second_rec), sizes) if mm is None),
+                       None)
+        if unsized is not None:
+            sizes = (None, None)   # drawn pixel for pixel, and said so below
         try:
             fit = superimpose(first_pts, second_pts, on,
-                              mm_per_px_first=_mm(first_rec), mm_per_px_second=_mm(second_rec))
+                              mm_per_px_first=sizes[0], mm_per_px_second=sizes[1])
         except SuperimpositionError as exc:
             self.legend.setText(f"Cannot superimpose: {exc}.")
             return
         schema = self._session.schema
+        caveat = (f"<br>{unsized} has no pixel size: both are drawn pixel for pixel "
+                  "(calibrate it for a true scale)." if unsized is not None
+                  and (first_rec.spacing or second_rec.spacing) else "")
         self.legend.setText(
             f"<span style='color:{FIRST_COLOUR}'>●</span> {first_rec.name} &nbsp; "
             f"<span style='color:{SECOND_COLOUR}'>●</span> {second_rec.name}, registered at "
-            f"{schema.label(on[0])}, oriented on {schema.label(on[0])}–{schema.label(on[1])}")
+            f"{schema.label(on[0])}, oriented on {schema.label(on[0])}–{schema.label(on[1])}"
+            + caveat)
         self._draw(first_pts, fit.apply(second_pts), on)
         self._fill_table(second)
 

@@ -7,7 +7,6 @@ import math
 import threading
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from test_measurements_panel import open_measurements
@@ -106,6 +105,20 @@ def test_a_moved_point_shows_its_change_as_measured(qtbot, tmp_path):
     first, second, change = _rows(dialog)[analysis.by_id("SNA").name]
     assert change == f"{sna:+.1f}°"
     assert _second_dots(dialog) != sorted((round(x, 6), round(y, 6)) for x, y in points)
+    assert "no pixel size" not in dialog.legend.text()
+    dialog.reject()
+    window.close()
+
+
+def test_one_image_without_a_pixel_size_is_drawn_pixel_for_pixel_and_said_so(qtbot, tmp_path):
+    folder, points, _later = patient_project(tmp_path)
+    session = ProjectSession.open(folder)
+    session.set_calibration(session.images()[0].id, 0.1)   # the first image only
+    session.close()
+    window, dialog = _open_dialog(qtbot, folder)
+    assert f"{dialog.second.currentText()} has no pixel size" in dialog.legend.text()
+    expected = sorted((round(x, 6), round(y, 6)) for x, y in points)
+    assert np.allclose(_second_dots(dialog), expected, atol=1e-5)
     dialog.reject()
     window.close()
 
