@@ -58,9 +58,16 @@ def _key(table: str) -> str:
     return "image_id * 100000 + idx" if table in ("landmarks", "predictions") else "rowid"
 
 
-def columns(project: Path, table: str) -> list[str]:
-    with sqlite3.connect(project / "project.sqlite") as conn:
-        return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+def cells(project: Path) -> tuple[list[tuple[str, str]], list[Any]]:
+    """((table, column) of every column, the data of every edit-log entry, oldest first)."""
+    conn = sqlite3.connect(project / "project.sqlite")
+    try:
+        names = [(t, r[1]) for t in TABLES for r in conn.execute(f"PRAGMA table_info({t})")]
+        logged = [json.loads(r[0])
+                  for r in conn.execute("SELECT data_json FROM edit_log ORDER BY id")]
+    finally:
+        conn.close()   # a connection left open keeps -wal and -shm files beside the file
+    return names, logged
 
 
 def read_everything(project: Path, out: Path) -> None:
