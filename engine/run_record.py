@@ -115,10 +115,13 @@ def read_template(path: Path) -> Template:
     except JsonReadError as exc:
         raise CheckpointError(f"cannot read {path}: {exc}") from None
     if not (isinstance(data, dict) and _is_path(data.get("image"))
-            and _is_names(data.get("names")) and _is_points(data.get("points"))
-            and len(data["names"]) == len(data["points"])):
+            and _is_names(data.get("names")) and _is_points(data.get("points"))):
         raise CheckpointError(
             f"{path} is damaged: it needs an image path, landmark names and one finite (x, y) "
             "point per name; run cc2d run again in a new folder")
+    if len(data["names"]) != len(data["points"]):
+        raise CheckpointError(
+            f"{path} is damaged: it names {len(data['names'])} landmarks but holds "
+            f"{len(data['points'])} points; run cc2d run again in a new folder")
     return Template(Path(data["image"]), tuple(data["names"]),
                     np.asarray(data["points"], dtype=np.float64))

@@ -71,21 +71,23 @@ class Cells:
     def optional_id(self, field: str) -> int | None:
         return None if self.values.get(field) is None else self.integer(field, 1)
 
-    def number(self, field: str, optional: bool = False) -> float | None:
+    def number(self, field: str) -> float:
         value = self.values.get(field)
-        if value is None and optional:
-            return None
         if not _is_number(value):
             raise self.fail(field, "not a finite number")
         return float(value)
 
-    def text(self, field: str, optional: bool = False) -> str | None:
+    def optional_number(self, field: str) -> float | None:
+        return None if self.values.get(field) is None else self.number(field)
+
+    def text(self, field: str) -> str:
         value = self.values.get(field)
-        if value is None and optional:
-            return None
         if not isinstance(value, str):
             raise self.fail(field, "not text")
         return value
+
+    def optional_text(self, field: str) -> str | None:
+        return None if self.values.get(field) is None else self.text(field)
 
     def enum(self, kind: type[Enum], field: str) -> Any:
         try:
@@ -97,7 +99,7 @@ class Cells:
     def json(self, field: str) -> dict[str, Any]:
         text = self.text(field)
         try:
-            value = json.loads(text)  # type: ignore[arg-type]
+            value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise self.fail(field, f"not JSON ({exc})") from None
         except RecursionError:
@@ -110,7 +112,7 @@ class Cells:
         row_mm, col_mm = f"{prefix}_row_mm", f"{prefix}_col_mm"
         if self.values.get(row_mm) is None:
             return None
-        source = self.text(f"{prefix}_spacing_source", optional=True) or default_source
+        source = self.optional_text(f"{prefix}_spacing_source") or default_source
         try:
             return Spacing(self.values[row_mm], self.values.get(col_mm), source)
         except (ValueError, TypeError) as exc:
@@ -149,20 +151,20 @@ def image(file: Path, folder: Path, row: sqlite3.Row | Mapping[str, Any],
     sha = c.text("sha256")
     if not stored:
         raise c.fail("path", "an empty path")
-    if not _SHA256.match(sha):  # type: ignore[arg-type]
+    if not _SHA256.match(sha):
         raise c.fail("sha256", "not a sha256 digest")
     return ImageRecord(
-        id=c.integer("id", 1), path=resolve(folder, stored), stored_path=stored,  # type: ignore
+        id=c.integer("id", 1), path=resolve(folder, stored), stored_path=stored,
         width=c.integer("width", 1, MAX_SIDE), height=c.integer("height", 1, MAX_SIDE),
-        size_bytes=c.integer("size_bytes"), sha256=sha,  # type: ignore[arg-type]
+        size_bytes=c.integer("size_bytes"), sha256=sha,
         # No source: set before format 2 recorded it, when spacings were only typed in.
         file_spacing=c.spacing("file", "file"), user_spacing=c.spacing("user", "user"),
-        status=c.enum(ReviewStatus, "status"), added=c.text("added"),  # type: ignore[arg-type]
+        status=c.enum(ReviewStatus, "status"), added=c.text("added"),
     )
 
 
 def status(file: Path, row: sqlite3.Row) -> ReviewStatus:
-    return Cells(file, "images", row).enum(ReviewStatus, "status")
+    return Cells(file, "an images row", row).enum(ReviewStatus, "status")
 
 
 def landmark(file: Path, row: sqlite3.Row, table: str, image_id: int, n_landmarks: int
@@ -172,8 +174,8 @@ def landmark(file: Path, row: sqlite3.Row, table: str, image_id: int, n_landmark
     index = c.integer("idx", 0, n_landmarks - 1)
     source = c.enum(LandmarkSource, "source") if "source" in c.values \
         else LandmarkSource.PREDICTED
-    return index, Landmark(c.number("x"), c.number("y"), source,  # type: ignore[arg-type]
-                           c.number("confidence", optional=True))
+    return index, Landmark(c.number("x"), c.number("y"), source,
+                           c.optional_number("confidence"))
 
 
 def run(file: Path, row: sqlite3.Row, checkpoint: Callable[[str], Path],
@@ -182,19 +184,19 @@ def run(file: Path, row: sqlite3.Row, checkpoint: Callable[[str], Path],
     the run's folder by id."""
     c = Cells(file, "runs row {id}", row)
     run_id = c.integer("id", 1)
-    stored = c.text("checkpoint", optional=True)
-    return Run(id=run_id, name=c.text("name"), state=c.enum(RunState, "state"),  # type: ignore
+    stored = c.optional_text("checkpoint")
+    return Run(id=run_id, name=c.text("name"), state=c.enum(RunState, "state"),
                config=c.json("config_json"), metrics=c.json("metrics_json"),
                checkpoint=checkpoint(stored) if stored else None, folder=folder(run_id),
-               created=c.text("created"), updated=c.text("updated"))  # type: ignore[arg-type]
+               created=c.text("created"), updated=c.text("updated"))
 
 
 def edit_entry(file: Path | str, row: sqlite3.Row) -> EditEntry:
     """An ``edit_log`` row; the data of an entry undo or redo would write is checked too."""
     c = Cells(file, "edit_log row {id}", row)
     entry = EditEntry(
-        id=c.integer("id", 1), time=c.text("time"), action=c.text("action"),  # type: ignore
-        summary=c.text("summary"), data=c.json("data_json"),  # type: ignore[arg-type]
+        id=c.integer("id", 1), time=c.text("time"), action=c.text("action"),
+        summary=c.text("summary"), data=c.json("data_json"),
         undoable=bool(c.integer("undoable", 0, 1)), undoes=c.optional_id("undoes"),
         redoes=c.optional_id("redoes"))
     check = _DATA.get(entry.action)

@@ -1,6 +1,7 @@
 """Images named alike in two folders stay apart through a run; a run folder keeps the
 settings its done stages were made with; damaged run files are clear errors."""
 
+import json
 import shutil
 
 import numpy as np
@@ -112,8 +113,10 @@ def test_a_run_whose_template_lost_a_landmark_is_refused(twin_run, tmp_path):
     root, images, template, _ = twin_run
     folder = RunFolder(tmp_path / "run")
     shutil.copytree(root / "run", folder.root)
-    text = folder.template_json.read_text()
-    folder.template_json.write_text(text.replace('"P4"', '"P4", "P5"'))
+    saved = json.loads(folder.template_json.read_text())
+    saved["names"].append("P5")
+    saved["points"].append([1.0, 2.0])
+    folder.template_json.write_text(json.dumps(saved))
     with pytest.raises(CheckpointError, match="network for 4 landmarks but the run's template"):
         predict_images(folder.root, images[:2], CPU)
 

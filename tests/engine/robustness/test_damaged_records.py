@@ -169,6 +169,7 @@ def test_a_config_missing_only_a_field_added_later_still_loads(run: Path) -> Non
     ("template.json", "image", 5, "template.json is damaged"),
     ("template.json", "names", -1, "template.json is damaged"),
     ("template.json", "points", [[1, "x"]] * 3, "template.json is damaged"),
+    ("template.json", "names", ["A", "B"], "names 2 landmarks but holds 3 points"),
     ("run.json", "stages", {"tpl_train": 5}, "its 'stages' is not"),
     ("run.json", "image_keys", 7, "its 'image_keys' is not an object of image paths"),
     ("run.json", "landmarks", 3, "its 'landmarks' is not a list of landmark names"),
