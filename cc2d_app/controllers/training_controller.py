@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cc2d_app.controllers.training_worker import TrainingTask, start_training
 from cc2d_app.dialogs.error_dialog import show_error
-from cc2d_app.dialogs.train_dialog import TrainChoice, TrainDialog
+from cc2d_app.dialogs.train_dialog import TrainChoice, TrainDialog, per_image_seconds
 from cc2d_app.logic.refit_summary import (
     improve_availability,
     improved_message,
@@ -100,7 +100,8 @@ class TrainingController(QObject):
             return
         self._run, self._refit = run, None
         self._panel.reset()
-        self._panel.expect(session.stage_seconds(choice.profile, choice.device, len(paths)))
+        self._panel.expect(session.stage_seconds(choice.profile, choice.device, len(paths)),
+                           per_image_seconds(choice.profile, choice.kind(), len(paths)))
         inputs = TrainInputs(tuple(paths), template, tuple(labelled), session.features_dir())
         self._launch(start_training(inputs, run.folder, choice.settings(), choice.device, self,
                                     deferred=False),

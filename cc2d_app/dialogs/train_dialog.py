@@ -53,6 +53,13 @@ PROFILE_LINES = {
 }
 
 
+def per_image_seconds(profile: str, device_kind: str, n_images: int) -> float | None:
+    """What the stages that train nothing (loading, pseudo-labels, predictions) cost for
+    ``n_images`` in the measured runs; None without a figure."""
+    cost = _COST.get((profile, device_kind))
+    return None if cost is None else cost[1] * max(n_images, 0)
+
+
 def estimate_seconds(profile: str, device_kind: str, n_images: int) -> float:
     """Expected wall time of a whole training run; ``device_kind`` is "cuda" or "cpu"."""
     try:
@@ -66,6 +73,11 @@ def estimate_seconds(profile: str, device_kind: str, n_images: int) -> float:
 class TrainChoice:
     device: str    # "auto" | "cuda" | "cpu"
     profile: str   # "full" | "clinic" (older projects: "quick")
+
+    def kind(self) -> str:
+        """"cuda" or "cpu": where the run goes ("auto" takes a GPU when there is one)."""
+        return "cuda" if self.device == "cuda" or (self.device == "auto" and detect_gpu()) \
+            else "cpu"
 
     def settings(self) -> PipelineSettings:
         from engine.pipeline import PipelineSettings  # torch: see training_worker's warm_up
@@ -149,8 +161,7 @@ class TrainDialog(QDialog):
 
     def _update_estimate(self) -> None:
         choice = self.choice()
-        kind = "cuda" if choice.device == "cuda" or (choice.device == "auto" and self._gpu) \
-            else "cpu"
+        kind = choice.kind()
         seconds = estimate_seconds(choice.profile, kind, self._n_images)
         where = "on the GPU" if kind == "cuda" else "on the CPU"
         self.estimate_label.setText(f"Estimated time {where}: {about_duration(seconds)}")

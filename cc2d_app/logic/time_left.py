@@ -1,5 +1,7 @@
 """How long a run has left, in words: this stage's measured time and the later stages'
-times from an earlier run of the same profile on this project (none: "not timed yet")."""
+times from an earlier run of the same profile on this project. Without one, later stages
+that only go through the images (no training) are estimated from our benchmark runs'
+per-image cost; later training stages are "not timed yet"."""
 
 from __future__ import annotations
 
@@ -39,14 +41,26 @@ def expected_later_s(later: Sequence[str], expected: Mapping[str, float]) -> flo
     return sum(expected[stage] for stage in later)
 
 
+# Stages that train a network: their time is not proportional to the images.
+TRAINING_STAGES = frozenset({"SSL training", "TPL training", "refinement training"})
+
+
 def time_left_text(stage_left_s: float, later: Sequence[str],
-                   expected: Mapping[str, float]) -> str:
+                   expected: Mapping[str, float], per_image_rest_s: float | None = None
+                   ) -> str:
     """"about 9 min left in this stage · about 10 min in all" when every later stage has
-    a time; else the later stages are counted as not timed yet."""
+    a time. Else, when the untimed ones train nothing, ``per_image_rest_s`` (the
+    benchmark runs' cost of every non-training stage for these images) stands for them;
+    otherwise they are counted as not timed yet."""
     text = f"{about_duration(stage_left_s)} left in this stage"
     if not later:
         return text
     rest = expected_later_s(later, expected)
+    untimed = [stage for stage in later if stage not in expected]
+    if rest is None and per_image_rest_s is not None and not set(untimed) & TRAINING_STAGES:
+        known = sum(expected[stage] for stage in later if stage in expected)
+        total = stage_left_s + known + per_image_rest_s
+        return f"{text} · {about_duration(total)} in all (from our measured runs)"
     if rest is None:
         n = len(later)
         return f"{text} · {n} later stage{'s' if n != 1 else ''} not timed yet"

@@ -63,6 +63,7 @@ class TrainingPanel(QWidget):
         self._later: list[str] = []              # the run's stages after this one
         self._reached = 0                        # the furthest stage of the plan so far
         self._expected: dict[str, float] = {}    # seconds per stage, from an earlier run
+        self._per_image_rest: float | None = None  # benchmark cost of the non-training stages
         self._tick = QTimer(self)   # elapsed time keeps counting between reports
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._show_time)
@@ -84,14 +85,18 @@ class TrainingPanel(QWidget):
         self._eta = ""
         self._eta_end_ms = None
         self._later, self._expected, self._reached = [], {}, 0
+        self._per_image_rest = None
         self._clock.start()
         self._tick.start()
         self._show_time()
 
-    def expect(self, seconds: dict[str, float]) -> None:
-        """How long each stage took in an earlier run like this one (engine stage names):
-        with them the panel adds a total for the whole run to the stage's time left."""
+    def expect(self, seconds: dict[str, float], per_image_rest_s: float | None = None
+               ) -> None:
+        """How long each stage took in an earlier run like this one (engine stage names),
+        and what the stages that train nothing cost for these images in our benchmark runs
+        (for stages no earlier run timed): the panel adds a total for the whole run."""
         self._expected = dict(seconds)
+        self._per_image_rest = per_image_rest_s
 
     def on_progress(self, p: Progress) -> None:
         where = f" · stage {p.part} of {p.parts}" if p.parts > 1 else ""
@@ -159,6 +164,7 @@ class TrainingPanel(QWidget):
     def _show_time(self) -> None:
         if self._eta_end_ms is not None:
             left = max(0.0, (self._eta_end_ms - self._clock.elapsed()) / 1000)
-            self._eta = time_left_text(left, self._later, self._expected)
+            self._eta = time_left_text(left, self._later, self._expected,
+                                       self._per_image_rest)
         text = f"Elapsed {exact_duration(self._clock.elapsed() / 1000)}"
         self.time_label.setText(f"{text} · {self._eta}" if self._eta else text)

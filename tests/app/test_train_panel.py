@@ -176,3 +176,17 @@ def test_without_an_earlier_run_the_later_stages_are_said_not_timed(qtbot):
         "about 9 min left in this stage · 2 later stages not timed yet")
     panel.on_progress(_report("refining", 1, 10, 5.0))
     assert panel.time_label.text().endswith("under a minute left in this stage")
+
+
+def test_a_first_run_estimates_the_later_image_stages_from_the_measured_runs(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.expect({}, per_image_rest_s=150 * 0.23)
+    panel.on_progress(_report("TPL training", 50, 550, 540.0))
+    assert panel.time_label.text().endswith(
+        "about 9 min left in this stage · about 10 min in all (from our measured runs)")
+    # A training stage still to come has no such figure: not timed.
+    panel.reset()
+    panel.expect({}, per_image_rest_s=150 * 0.23)
+    panel.on_progress(_report("instant matching", 1, 10, 5.0))
+    assert panel.time_label.text().endswith("3 later stages not timed yet")
