@@ -209,6 +209,11 @@ def _first_frame(path: Path, ds: Dataset) -> np.ndarray:
     n_frames = int_tag(path, ds, "NumberOfFrames", 1)
     if n_frames < 1:
         raise ImageReadError(f"{path}: the DICOM tag NumberOfFrames is {n_frames}; it is damaged")
+    photometric = ds.get("PhotometricInterpretation")
+    if photometric is not None and str(photometric) != str(photometric).strip().upper():
+        # Some writers use lower case or padding; the value means the same, but pydicom's
+        # decoders accept only the standard spelling (and refused "monochrome1").
+        ds.PhotometricInterpretation = str(photometric).strip().upper()
     try:
         try:
             from pydicom.pixels import pixel_array  # pydicom >= 3 decodes one frame only
@@ -224,7 +229,8 @@ def _first_frame(path: Path, ds: Dataset) -> np.ndarray:
                 f"pip install {_decoder_hint(ts)}"
             ) from exc
         raise ImageReadError(
-            f"{path}: cannot read the DICOM pixel data ({exc}); the file may be truncated"
+            f"{path}: cannot read the DICOM pixel data ({exc}); the file may be truncated, "
+            "or a tag that describes its pixels is wrong"
         ) from exc
 
 

@@ -129,6 +129,15 @@ def test_monochrome1_is_inverted(tmp_path: Path) -> None:
     assert pixels[0, 1] == pytest.approx(1 - 100 / 4000, abs=1e-6)
 
 
+@pytest.mark.parametrize("spelling", ["monochrome1", " Monochrome1 "])
+def test_monochrome1_in_another_spelling_reads_as_monochrome1(tmp_path: Path, spelling) -> None:
+    # pydicom's decoders refused a lower-case value, reported as "may be truncated".
+    stored = np.array([[0, 100, 4000]], dtype=np.uint16)
+    standard, _ = read_dicom(write_dicom(tmp_path / "m1.dcm", stored, photometric="MONOCHROME1"))
+    pixels, _ = read_dicom(write_dicom(tmp_path / "m1l.dcm", stored, photometric=spelling))
+    np.testing.assert_array_equal(pixels, standard)
+
+
 def test_monochrome1_with_window_inverts_after_windowing(tmp_path: Path) -> None:
     path = write_dicom(tmp_path / "m1w.dcm", STORED, photometric="MONOCHROME1", **RESCALE_WINDOW)
     pixels, _ = read_dicom(path)
