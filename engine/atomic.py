@@ -34,7 +34,8 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     path = Path(path)
     refuse_special(path)   # a pipe or device is never replaced by a file
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The temp name adds 14 characters: a legal name near 255 bytes would make it too long.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
     try:
         if hasattr(os, "fchmod"):  # POSIX; Windows files have no such mode bits
             os.fchmod(fd, _MODE)

@@ -93,12 +93,18 @@ def output_folder(folder: Path) -> Path:
     return folder
 
 
+MAX_STEM_BYTES = 200   # + "_<id>" + ".mrk.json" stays under 255
+
+
 def unique_stem(rec: ImageRecord, used: set[str]) -> str:
     """A file-system-safe stem for ``rec``'s own file in a one-file-per-image export.
 
     Two images may share a file name in different folders: the second gets its id added.
+    A long name is shortened to ``MAX_STEM_BYTES`` so that stem, id and any export suffix
+    stay within the 255 bytes a file name may have.
     """
     stem = re.sub(r'[\\/:*?"<>|]', "_", Path(rec.name).stem)
+    stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
     name = stem if stem.casefold() not in used else f"{stem}_{rec.id}"
     used.add(name.casefold())
     return name

@@ -130,6 +130,25 @@ def test_slicer_names_stay_unique(project: Project, tmp_path: Path) -> None:
     assert names[0] == "img0.mrk.json" and names[-1] == "img0_5.mrk.json"
 
 
+def test_a_long_legal_file_name_exports_to_a_legal_name(project: Project, tmp_path: Path
+                                                        ) -> None:
+    # 246 characters is a legal name; the export used to abort on it (the Slicer file and
+    # its temp file name went past the 255 bytes a file name may have).
+    stem = "x" * 242
+    project.add_images([write_png(tmp_path / "long" / f"{stem}.png", seed=51)])
+    twin = write_png(tmp_path / "long2" / f"{stem}.png", seed=52)
+    project.add_images([twin])
+    names = [p.name for p in export_slicer(project, tmp_path / "s")]
+    long_names = [n for n in names if n.startswith("xxx")]
+    assert len(long_names) == 2 and len(set(long_names)) == 2
+    assert all(len(n.encode()) <= 255 for n in names)
+    accented = "é" * 125                  # 250 bytes: cut on a character boundary
+    project.add_images([write_png(tmp_path / "long3" / f"{accented}.png", seed=53)])
+    names = [p.name for p in export_slicer(project, tmp_path / "s2")]
+    assert all(len(n.encode()) <= 255 for n in names)
+    assert any(n.startswith("é" * 100) for n in names)
+
+
 def test_coco_keypoints(labelled: Project, tmp_path: Path) -> None:
     doc = json.loads(export_coco(labelled, tmp_path / "coco.json").read_text(encoding="utf-8"))
     (cat,) = doc["categories"]
