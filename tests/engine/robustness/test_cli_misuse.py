@@ -110,3 +110,21 @@ def test_analyze_refuses_absurd_numbers(tmp_path: Path, capsys, option: str, val
     assert info.value.code == 2
     assert f"argument {option}" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_evaluate_refuses_files_that_name_the_landmarks_differently(tmp_path: Path,
+                                                                     capsys) -> None:
+    # The same numbers, other points: the score compared Sella with Nasion, exit 0.
+    truth, pred, unnamed = tmp_path / "t.csv", tmp_path / "p.csv", tmp_path / "u.csv"
+    truth.write_text("image,landmark,name,x,y\na,1,Sella,1,1\na,2,Nasion,5,5\n")
+    pred.write_text("image,landmark,name,x,y\na,1,nasion,5,5\na,2,sella ,1,1\n")
+    unnamed.write_text("image,landmark,x,y\na,1,1,1\na,2,5,5\n")
+    assert main(["evaluate", "--pred", str(pred), "--truth", str(truth)]) == 2
+    err = capsys.readouterr().err
+    assert "name 2 landmark number(s) differently" in err and "1: 'nasion' against 'Sella'" in err
+    assert main(["evaluate", "--pred", str(pred), "--truth", str(truth), "--ignore-names"]) == 0
+    # Case and spaces aside the names agree; a file without names fits any.
+    same = tmp_path / "s.csv"
+    same.write_text("image,landmark,name,x,y\na,1, sella,1,1\na,2,NASION,5,5\n")
+    for other in (same, unnamed):
+        assert main(["evaluate", "--pred", str(other), "--truth", str(truth)]) == 0
