@@ -8,6 +8,7 @@ transaction (see :func:`transaction`), so an edit is on disk when the call retur
 from __future__ import annotations
 
 import errno
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -277,14 +278,29 @@ def integrity_check(db: Database) -> list[str]:
     return [r[0] for r in db.query("PRAGMA integrity_check")]
 
 
+# SQLite reports a write that found almost no space as "disk I/O error", not SQLITE_FULL
+# (seen with < 24 KB left): below this much free space that is what it means.
+LOW_SPACE_BYTES = 1 << 20
+
+
+def _free_bytes(path: Path) -> int | None:
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+
+
 def translate(exc: sqlite3.Error, path: Path, doing: str) -> ProjectError:
     """A user-facing ProjectError for an sqlite3 error while trying to ``doing``."""
     code = getattr(exc, "sqlite_errorname", "")
     text = str(exc)
-    if code == "SQLITE_FULL" or "disk is full" in text:
+    free = _free_bytes(path) if code.startswith("SQLITE_IOERR") or "disk I/O" in text else None
+    if code == "SQLITE_FULL" or "disk is full" in text or (free is not None
+                                                          and free < LOW_SPACE_BYTES):
+        left = f" ({free // 1024} KB free)" if free is not None else ""
         return ProjectError(
-            f"disk full: could not {doing} in {path}; this change was not saved, earlier edits "
-            "are safe. Free some disk space and try again"
+            f"disk full{left}: could not {doing} in {path}; this change was not saved, "
+            "earlier edits are safe. Free some disk space and try again"
         )
     broken = "not a database" in text or "malformed" in text
     if code in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or broken:
@@ -299,7 +315,6 @@ def translate(exc: sqlite3.Error, path: Path, doing: str) -> ProjectError:
     if isinstance(exc, sqlite3.IntegrityError):
         return ProjectError(f"could not {doing}: {text}")
     return ProjectError(f"could not {doing} in {path}: {text}")
-
 
 
 def is_disk_full(exc: OSError) -> bool:

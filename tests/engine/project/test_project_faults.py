@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sqlite3
 import struct
 import time
@@ -223,3 +224,20 @@ def test_not_a_project_database(tmp_path: Path) -> None:
     write_png(tmp_path / "q" / "project.sqlite", seed=1)
     with pytest.raises(ProjectError, match="damaged"):
         Project.open(tmp_path / "q")
+
+
+@pytest.mark.parametrize(("free", "words"), [
+    (20 * 1024, r"disk full \(20 KB free\): could not save the edit"),
+    (50 << 30, "could not save the edit in .*disk I/O error"),
+])
+def test_a_disk_io_error_with_almost_no_space_left_says_disk_full(tmp_path, monkeypatch,
+                                                                  free, words) -> None:
+    # SQLite said "disk I/O error" when < 24 KB were left; with plenty free it stays that.
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(dbm.shutil, "disk_usage", lambda _p: usage(1 << 40, 0, free))
+    exc = sqlite3.OperationalError("disk I/O error")
+    exc.sqlite_errorname = "SQLITE_IOERR_WRITE"
+    error = dbm.translate(exc, tmp_path / "project.sqlite", "save the edit")
+    assert re.search(words, str(error))
