@@ -76,6 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--search", action="append", default=[], metavar="DIR",
         help="look for missing images under DIR (by content); repeatable",
     )
+    p.add_argument("--relocate", action="store_true",
+                   help="point each missing image found under --search at its new place "
+                        "(one undoable edit each)")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("match", help="instant predictions on every image not yet reviewed, "
@@ -118,7 +121,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     print(f"exported {args.format} to {where}")
     if gone:
         print(f"warning: {len(gone)} image file(s) are missing (their landmarks were exported; "
-              f"relocate them with the app or cc2d project add): "
+              f"find and relocate them with: cc2d project status PROJECT --search FOLDER "
+              f"--relocate): "
               + ", ".join(str(r.path) for r in gone[:5]), file=sys.stderr)
     return 0
 
@@ -162,7 +166,9 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    with Project.open(args.folder, read_only=True) as project:
+    if args.relocate and not args.search:
+        raise ProjectError("--relocate needs --search DIR: where to look for the moved images")
+    with Project.open(args.folder, read_only=not args.relocate) as project:
         records = project.images()
         counts = project.status_counts()
         template = project.template()
@@ -170,6 +176,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             sum(lm is not None for lm in project.landmarks(r.id)) for r in records
         )
         check = project.check_images(args.search)
+        if args.relocate:
+            for rec, path in check.relocated:
+                project.relocate(rec.id, path)
         runs = project.runs()
         schema = project.schema
     print(f"project: {project.folder}")
@@ -186,4 +195,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  changed: {rec.path}", file=sys.stderr)
     for rec, path in check.relocated:
         print(f"  {rec.name} found at {path}")
+    if args.relocate:
+        print(f"relocated {len(check.relocated)} image(s)")
+    elif check.relocated:
+        print("relocate them with --relocate")
     return 0

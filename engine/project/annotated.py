@@ -98,6 +98,6 @@ def export_annotated(project: Project, folder: str | os.PathLike[str],
     if unreadable:
         raise ProjectError(
             f"{len(written)} annotated image(s) written to {folder}; {len(unreadable)} could "
-            "not be read (moved or changed? relocate them in the project): "
+            "not be read (moved? cc2d project status PROJECT --search FOLDER --relocate): "
             + "; ".join(unreadable))
     return written

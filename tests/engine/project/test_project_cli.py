@@ -86,3 +86,29 @@ def test_registered_in_the_main_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["project", "create", str(tmp_path / "p")]) == 0
     assert main(["project", "create", str(tmp_path / "p")]) == 2
     assert "error: " in capsys.readouterr().err
+
+
+def test_the_export_advice_for_moved_images_works(tmp_path: Path, image_dir: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # The export said "relocate them with the app or cc2d project add": neither did it.
+    proj = str(tmp_path / "proj")
+    schema_file = tmp_path / "hand.json"
+    schema_file.write_text(json.dumps(custom_schema().to_dict()), encoding="utf-8")
+    assert run_cli(["project", "create", proj, "--schema", str(schema_file)]) == 0
+    assert run_cli(["project", "add", proj, str(image_dir)]) == 0
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (image_dir / "img3.png").rename(moved / "img3.png")
+    capsys.readouterr()
+    assert run_cli(["project", "export", proj, str(tmp_path / "o.csv"), "--format", "csv"]) == 0
+    err = capsys.readouterr().err
+    advice = "cc2d project status PROJECT --search FOLDER --relocate"
+    assert advice in err
+    assert run_cli(["project", "status", proj, "--relocate"]) == 2
+    assert "--relocate needs --search" in capsys.readouterr().out
+    assert run_cli(["project", "status", proj, "--search", str(moved), "--relocate"]) == 0
+    assert "relocated 1 image(s)" in capsys.readouterr().out
+    assert run_cli(["project", "export", proj, str(tmp_path / "o2.csv"), "--format", "csv"]) == 0
+    assert "missing" not in capsys.readouterr().err
+    with Project.open(proj) as p:
+        assert all(r.path.is_file() for r in p.images())
