@@ -42,7 +42,8 @@ def _common(parser: argparse.ArgumentParser, spacing_default: float | None) -> N
                         help="mm per pixel" + (" (the ISBI copies: 0.2)" if spacing_default
                                                else "; without it lengths stay in pixels, "
                                                "unclassified"))
-    parser.add_argument("--sigma", type=number(positive=True, high=100.0), default=2.0,
+    parser.add_argument("--sigma", type=number(positive=True, low=0.001, high=100.0),
+                        default=2.0,
                         help="expected landmark error in mm for the borderline check")
 
 

@@ -58,6 +58,8 @@ def count(minimum: int, maximum: int = 10**7) -> Callable[[str], int]:
     zero, a negative count would never end, a huge one runs unbounded)."""
     def parse(text: str) -> int:
         try:
+            if "_" in text:   # int() reads "1_0" as 10; a person does not
+                raise ValueError(text)
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
@@ -79,6 +81,8 @@ def number(*, positive: bool, low: float = 0.0, high: float = math.inf
     ``low..high`` (e.g. a pixel size of 1e-300 mm is no pixel size)."""
     def parse(text: str) -> float:
         try:
+            if "_" in text:   # float() reads "2_97.9" as 297.9; a person does not
+                raise ValueError(text)
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None

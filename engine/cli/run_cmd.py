@@ -85,8 +85,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                              "candidates per landmark (1: the plain cascade)")
     parser.add_argument("--seed", type=count(0, 2**31 - 1), default=None,
                         help="seed of every stage's sampling and initialisation (default 0)")
-    parser.add_argument("--pseudo-keep", type=number(positive=True, high=1.0), default=None,
-                        help="share (0-1] of each landmark's pseudo-labels the detector "
+    parser.add_argument("--pseudo-keep", type=number(positive=True, low=0.01, high=1.0),
+                        default=None,
+                        help="share (0.01-1) of each landmark's pseudo-labels the detector "
                              "learns from, the most trusted ones (default 1: all)")
 
 

@@ -11,14 +11,20 @@ from __future__ import annotations
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _escaped(text: str) -> bool:
+    # Escaped: a formula start, also behind apostrophes, so that a text that itself begins
+    # with ' before a formula character keeps its own ' through a write and a read.
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
 def formula_safe(text: str) -> str:
     """``text`` as a CSV text cell that no spreadsheet evaluates."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if _escaped(text) else text
 
 
 def from_cell(text: str) -> str:
     """The text a cell written by :func:`formula_safe` holds."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+    return text[1:] if text.startswith("'") and _escaped(text[1:]) else text
 
 
 def number_text(text: str) -> float:

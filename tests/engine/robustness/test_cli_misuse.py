@@ -33,7 +33,8 @@ def _run_args(phantoms: Path, out: Path, *extra: str, labels: Path | None = None
     (["--tpl-steps", "1e3"], "'1e3' is not a whole number"),
     (["--cycle-candidates", "100000"], "100000 is above the maximum of 64"),
     (["--tpl-steps", "99999999999"], "above the maximum of 10000000"),
-    (["--pseudo-keep", "1.5"], "1.5 is outside 0..1"),
+    (["--pseudo-keep", "1.5"], "1.5 is outside 0.01..1"),
+    (["--pseudo-keep", "1e-320"], "is outside 0.01..1"),
 ])
 def test_bad_step_counts_and_times(phantoms: Path, tmp_path: Path, capsys, extra: list[str],
                                    message: str) -> None:
