@@ -18,7 +18,13 @@ import cv2
 import numpy as np
 
 from engine.data.header import ImageHeader, reading
-from engine.data.images import MAX_PIXELS, decode_raster, native_grey, read_checked_header
+from engine.data.images import (
+    MAX_PIXELS,
+    decode_raster,
+    native_grey,
+    read_checked_header,
+    refuse_non_finite,
+)
 from engine.data.spacing import Spacing
 from engine.errors import ImageReadError
 
@@ -179,8 +185,7 @@ def _raster_values(
             return values, (0.0, float(2**header.bit_depth - 1)), True  # 12-bit JPEG
         info = np.iinfo(img.dtype)
         return values, (float(info.min), float(info.max)), True
-    # Float TIFFs: load_image maps non-finite values to 0; so does the viewer.
-    np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    refuse_non_finite(path, values)   # as load_image does
     return values, _data_range(values), False
 
 

@@ -305,6 +305,17 @@ def native_grey(path: Path, img: np.ndarray) -> np.ndarray:
     return grey
 
 
+def refuse_non_finite(path: Path, values: np.ndarray) -> None:
+    """A float image with NaN or infinite pixels is refused, saying how many: set to 0
+    they would look like real black tissue to the viewer and to training."""
+    if values.dtype.kind != "f" or np.isfinite(values).all():
+        return
+    nan, inf = int(np.isnan(values).sum()), int(np.isinf(values).sum())
+    raise ImageReadError(
+        f"{path} holds {nan} NaN and {inf} infinite pixel value(s) of {values.size} (missing "
+        "data in a float image?); fill or mask them in the source program and export again")
+
+
 def _to_unit_grey(path: Path, img: np.ndarray, header: ImageHeader) -> np.ndarray:
     """Grey float32 in [0, 1] from whatever IMREAD_UNCHANGED returned.
 
@@ -325,7 +336,7 @@ def _to_unit_grey(path: Path, img: np.ndarray, header: ImageHeader) -> np.ndarra
     else:
         # Float or signed TIFFs have no natural maximum. Data already in [0, 1]
         # is kept as is; anything else is stretched to its own range.
-        grey = np.nan_to_num(grey, nan=0.0, posinf=0.0, neginf=0.0)
+        refuse_non_finite(path, grey)
         lo, hi = float(grey.min()), float(grey.max())
         if lo < 0.0 or hi > 1.0:
             grey = (grey - lo) / (hi - lo) if hi > lo else np.zeros_like(grey)

@@ -340,3 +340,19 @@ print("ok")
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_a_float_tiff_with_nan_or_inf_pixels_is_refused_saying_how_many(
+        tmp_path: Path, rng: np.random.Generator) -> None:
+    # They were set to 0 silently: black "tissue" in the viewer and in training.
+    from engine.data.display import load_display
+
+    img = rng.uniform(0, 1000, (H, W)).astype(np.float32)
+    img[0, :3] = np.nan
+    img[1, 0] = np.inf
+    path = _write(tmp_path / "f.tif", img)
+    for load in (_load, load_display):
+        with pytest.raises(ImageReadError, match="holds 3 NaN and 1 infinite pixel value"):
+            load(path)
+    img[:2] = 5.0
+    assert _load(_write(tmp_path / "ok.tif", img)).shape == (H, W)
