@@ -330,7 +330,7 @@ def _tiff(path: Path, f: BinaryIO, head: bytes) -> ImageHeader:
     for i in range(n_entries):
         entry = entries[i * entry_size : (i + 1) * entry_size]
         tag, typ = struct.unpack(endian + "HH", entry[:4])
-        if tag not in (256, 257):  # ImageWidth, ImageLength
+        if tag not in (256, 257, 274):  # ImageWidth, ImageLength, Orientation
             continue
         value_field = entry[4 + struct.calcsize(value_fmt) :]
         # Values are left-justified in the value field, so a SHORT sits in the
@@ -341,11 +341,19 @@ def _tiff(path: Path, f: BinaryIO, head: bytes) -> ImageHeader:
             (values[tag],) = struct.unpack(endian + "I", value_field[:4])
         elif typ == 16:  # LONG8 (BigTIFF)
             (values[tag],) = struct.unpack(endian + "Q", value_field[:8])
-        else:
+        elif tag != 274:
             raise ImageReadError(f"{path} is a corrupt TIFF: size tag {tag} has type {typ}")
     if 256 not in values or 257 not in values:
         raise ImageReadError(f"{path} is a corrupt TIFF: the first image has no width/height tags")
-    return ImageHeader("tiff", values[256], values[257])
+    # OpenCV turns a TIFF by its Orientation tag, as viewers do: the header says so, and
+    # the image is turned like a JPEG by its EXIF orientation (an unreadable value: as stored).
+    orientation = values.get(274, 1)
+    if orientation not in range(1, 9):
+        orientation = 1
+    width, height = values[256], values[257]
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width   # the header gives the size as displayed
+    return ImageHeader("tiff", width, height, orientation=orientation)
 
 
 def _dicom(path: Path) -> ImageHeader:

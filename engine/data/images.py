@@ -224,14 +224,17 @@ def decode_raster(
         raise ImageReadError(
             f"{path} could not be decoded as {fmt}; the file is truncated or corrupt"
         )
-    width, height = header.stored_size
+    # OpenCV itself turns a TIFF by its Orientation tag under IMREAD_UNCHANGED (it leaves a
+    # JPEG's EXIF alone, and IGNORE_ORIENTATION cannot be added to UNCHANGED's -1).
+    turned = header.format == "tiff" and flags == cv2.IMREAD_UNCHANGED
+    width, height = (header.width, header.height) if turned else header.stored_size
     expected = (-(-height // reduction), -(-width // reduction))  # ceil
     if img.shape[:2] != expected:
         raise ImageReadError(
             f"{path}: decoded size {img.shape[1]}x{img.shape[0]} differs from the header's "
             f"{width}x{height}; the file is corrupt"
         )
-    return orient(img, header.orientation)
+    return img if turned else orient(img, header.orientation)
 
 
 def orient(img: np.ndarray, orientation: int) -> np.ndarray:

@@ -356,3 +356,24 @@ def test_a_float_tiff_with_nan_or_inf_pixels_is_refused_saying_how_many(
             load(path)
     img[:2] = 5.0
     assert _load(_write(tmp_path / "ok.tif", img)).shape == (H, W)
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 5, 6, 8])
+def test_a_tiff_orientation_tag_turns_it_as_viewers_do(tmp_path: Path, rng: np.random.Generator,
+                                                        orientation: int) -> None:
+    # It was refused as corrupt: OpenCV turns a TIFF by its tag, the header check did not.
+    from PIL import Image
+
+    from engine.data.display import load_display, load_thumbnail
+    from engine.data.header import read_image_size
+    from engine.data.images import orient
+
+    stored = rng.integers(0, 256, (H, W), dtype=np.uint8)
+    path = tmp_path / f"o{orientation}.tif"
+    Image.fromarray(stored).save(path, tiffinfo={274: orientation})
+    shown = orient(stored, orientation)
+    np.testing.assert_allclose(_load(path) * 255, shown, atol=0.6)
+    np.testing.assert_array_equal(load_display(path).values, shown)
+    assert read_image_size(path) == (shown.shape[1], shown.shape[0])
+    thumb = load_thumbnail(path, 32)
+    assert (thumb.shape[0] > thumb.shape[1]) == (shown.shape[0] > shown.shape[1])
