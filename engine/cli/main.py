@@ -34,9 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code (2 for user errors, 130 when cancelled)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    for arg in given:
+        # Python 3.11's argparse hands "--opt=--" over as an empty list, past the option's
+        # type check: the command then failed with a traceback.
+        if arg.startswith("--") and arg.partition("=")[2] == "--":
+            parser.error(f"argument {arg.partition('=')[0]}: '--' is not a value")
+    args = parser.parse_args(given)
     # What benchmarks record as the command that produced their figures.
-    args.command_line = "cc2d " + " ".join(sys.argv[1:] if argv is None else argv)
+    args.command_line = "cc2d " + " ".join(given)
     try:
         return int(args.func(args) or 0)
     except CancelledError as exc:

@@ -48,7 +48,7 @@ def test_text_cells_never_start_a_formula_and_read_back(tmp_path_factory, names,
 
 
 ABSURD = ["nan", "inf", "-inf", "1e308", "1e-320", "-1", "0", "1_0", "0x10", "", "True",
-          "1e7000", "5;rm"]
+          "1e7000", "5;rm", "--"]
 OPTIONS = [
     (["evaluate", "--pred", "{csv}", "--truth", "{csv}"], "--spacing"),
     (["analyze", "--pred", "{csv}", "--out", "{dir}/r.csv"], "--sigma"),
