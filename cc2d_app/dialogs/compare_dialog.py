@@ -153,6 +153,9 @@ class CompareDialog(QDialog):
                 label.setBrush(QBrush(QColor("#d8d8d8")))
                 label.setFlag(label.GraphicsItemFlag.ItemIgnoresTransformations)
                 label.setPos(QPointF(x0, y0) + QPointF(4, 4))
+        self._fit()
+
+    def _fit(self) -> None:
         rect = self.scene.itemsBoundingRect()
         margin = 0.08 * max(rect.width(), rect.height(), 1.0)
         self.view.fitInView(rect.adjusted(-margin, -margin, margin, margin),
@@ -173,7 +176,7 @@ class CompareDialog(QDialog):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        self._update()   # fit the drawing to the view's real size
+        self._fit()   # the view has its real size only now
 
 
 def _mm(rec: Any) -> float | None:

@@ -7,8 +7,7 @@ the values become text.
 
 from __future__ import annotations
 
-import math
-
+from cc2d_app.logic.measurements import number_text
 from engine.analysis.superimpose import MeasurementChange
 from engine.project import LandmarkSchema
 
@@ -26,17 +25,7 @@ def default_pair(schema: LandmarkSchema) -> tuple[int, int]:
     return at, towards
 
 
-def _number(value: float | None, unit: str, signed: bool = False) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    digits = 2 if unit == "" else 1
-    sep = "" if unit in ("°", "") else " "
-    value = round(value, digits) + 0.0   # no "-0.0", no "+0.0"
-    sign = "+" if signed and value > 0 else ""
-    return f"{sign}{value:.{digits}f}{sep}{unit}"
-
-
 def change_texts(c: MeasurementChange) -> tuple[str, str, str]:
     """The first value, the second and the change (signed), e.g. "82.0°", "80.5°", "-1.5°"."""
-    return (_number(c.first, c.unit), _number(c.second, c.second_unit),
-            _number(c.change, c.unit, signed=True))
+    return (number_text(c.first, c.unit), number_text(c.second, c.second_unit),
+            number_text(c.change, c.unit, signed=True))

@@ -45,11 +45,20 @@ def measure_image(analysis: Analysis, landmarks: Sequence[Landmark | None],
 
 def value_text(r: MeasurementResult) -> str:
     """``"81.3°"``, ``"4.2 mm"``, ``"0.68"``; ``"—"`` when a landmark it uses is missing."""
-    if not math.isfinite(r.value):
+    return number_text(r.value, r.unit)
+
+
+def number_text(value: float | None, unit: str, signed: bool = False) -> str:
+    """A measurement's number with its unit (ratios to 2 decimals, the rest to 1); "—"
+    for none; ``signed``: a change, "+1.5°" (never "-0.0" or "+0.0")."""
+    if value is None or not math.isfinite(value):
         return "—"
-    digits = 2 if r.unit == "" else 1
-    sep = "" if r.unit in ("°", "") else " "
-    return f"{r.value:.{digits}f}{sep}{r.unit}"
+    digits = 2 if unit == "" else 1
+    sep = "" if unit in ("°", "") else " "
+    if signed:
+        value = round(value, digits) + 0.0
+    sign = "+" if signed and value > 0 else ""
+    return f"{sign}{value:.{digits}f}{sep}{unit}"
 
 
 def range_text(r: MeasurementResult) -> str:

@@ -34,13 +34,6 @@ def later_stages(plan: Sequence[str], part: int) -> list[str]:
     return list(plan[part:]) if part else []
 
 
-def expected_later_s(later: Sequence[str], expected: Mapping[str, float]) -> float | None:
-    """Seconds the ``later`` stages should take, or None when one has no time yet."""
-    if any(stage not in expected for stage in later):
-        return None
-    return sum(expected[stage] for stage in later)
-
-
 # Stages that train a network: their time is not proportional to the images.
 TRAINING_STAGES = frozenset({"SSL training", "TPL training", "refinement training"})
 
@@ -55,13 +48,12 @@ def time_left_text(stage_left_s: float, later: Sequence[str],
     text = f"{about_duration(stage_left_s)} left in this stage"
     if not later:
         return text
-    rest = expected_later_s(later, expected)
-    untimed = [stage for stage in later if stage not in expected]
-    if rest is None and per_image_rest_s is not None and not set(untimed) & TRAINING_STAGES:
-        known = sum(expected[stage] for stage in later if stage in expected)
-        total = stage_left_s + known + per_image_rest_s
+    known = stage_left_s + sum(expected[stage] for stage in later if stage in expected)
+    untimed = {stage for stage in later if stage not in expected}
+    if not untimed:
+        return f"{text} · {about_duration(known)} in all"
+    if per_image_rest_s is not None and not untimed & TRAINING_STAGES:
+        total = known + per_image_rest_s
         return f"{text} · {about_duration(total)} in all (from our measured runs)"
-    if rest is None:
-        n = len(later)
-        return f"{text} · {n} later stage{'s' if n != 1 else ''} not timed yet"
-    return f"{text} · {about_duration(stage_left_s + rest)} in all"
+    n = len(later)
+    return f"{text} · {n} later stage{'s' if n != 1 else ''} not timed yet"

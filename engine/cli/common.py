@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from engine.data.csv_cells import number_text
 from engine.data.header import read_image_size
 from engine.data.images import list_images
 from engine.data.landmarks import points_outside, read_landmark_csv
@@ -81,9 +82,7 @@ def number(*, positive: bool, low: float = 0.0, high: float = math.inf
     ``low..high`` (e.g. a pixel size of 1e-300 mm is no pixel size)."""
     def parse(text: str) -> float:
         try:
-            if "_" in text:   # float() reads "2_97.9" as 297.9; a person does not
-                raise ValueError(text)
-            value = float(text)
+            value = number_text(text)   # not "2_97.9", which float() reads as 297.9
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
         if not math.isfinite(value) or value < 0 or (positive and value == 0):
