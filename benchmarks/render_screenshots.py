@@ -139,7 +139,8 @@ def main() -> int:
 
 
 def render_measurements(app, window, image_id: int, scratch: Path) -> None:
-    """The Measurements tab with ANB drawn, and the report's first page (needs pdftoppm)."""
+    """The Analysis tab with three analyses (ISBI, Steiner, Björk–Jarabak) and ANB drawn,
+    the compare dialog, and the report's first two pages (needs pdftoppm)."""
     import shutil
     import subprocess
 
@@ -149,12 +150,16 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
 
     from cc2d_app.controllers.report_actions import report_data
     from cc2d_app.views.report import write_report
+    from engine.project import PatientFields
 
     ws = window.workspace
     window.session.set_calibration(image_id, 0.2)  # the ISBI copies' pixel size (their README)
     bar = ws.side_tabs.tabBar()
     tab = next(k for k in range(bar.count()) if bar.tabText(k) == "Analysis")
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tab).center())
+    for action in ws.measurements.menu.actions():   # as picked in the Analyses menu
+        if action.text().startswith(("Steiner", "Björk")):
+            action.trigger()
     tree = ws.measurements.tree
     row = next(tree.topLevelItem(k) for k in range(tree.topLevelItemCount())
                if tree.topLevelItem(k).text(0) == "ANB")
@@ -177,13 +182,16 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
     compare = window.findChild(CompareDialog)
     compare.grab().save(str(OUT / "compare.png"))
     compare.reject()
+    window.session.set_patient(image_id, PatientFields(
+        "Sample, Patient", "ISBI-125", "", "2015-01-01", "ISBI 2015 annotators"))
     pdf = write_report(scratch / "report.pdf", report_data(
-        window.session, image_id, ws.measurements.analysis, None))
+        window.session, image_id, ws.analyses.measuring(), None, ws.analyses.sigma_note()))
     if shutil.which("pdftoppm") is None:
         print("pdftoppm not found (poppler-utils): report.png not rendered", file=sys.stderr)
         return
-    subprocess.run(["pdftoppm", "-png", "-r", "120", "-singlefile", "-f", "1", "-l", "1",
-                    str(pdf), str(OUT / "report")], check=True)
+    for page, name in ((1, "report"), (2, "report_page2")):
+        subprocess.run(["pdftoppm", "-png", "-r", "120", "-singlefile", "-f", str(page), "-l",
+                        str(page), str(pdf), str(OUT / name)], check=True)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from cc2d_app.dialogs import file_dialogs
 from cc2d_app.dialogs.error_dialog import show_error
 from cc2d_app.dialogs.export_dialog import ExportDialog
 from cc2d_app.dialogs.new_project_dialog import NewProjectDialog
+from cc2d_app.dialogs.patient_dialog import PatientDialog
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
 from cc2d_app.views.start_page import StartPage
@@ -253,6 +254,13 @@ class MainWindow(WindowActions, QMainWindow):
         if self.workspace is not None:
             self.workspace.side_tabs.setCurrentWidget(self.workspace.view_panel)
             self.workspace.view_panel.calibrate.setChecked(True)
+
+    def _patient(self) -> None:
+        if self.session is None or self.workspace is None or self.workspace.current_id is None:
+            return
+        dialog = PatientDialog(self.session, self.workspace.current_id, self)
+        self._dialog = dialog
+        dialog.open()
 
     def _export(self) -> None:
         if self.session is None or self.workspace is None:

@@ -119,12 +119,16 @@ def check_dicom() -> str:
 
 
 def check_resources() -> str:
-    from engine.analysis.loader import shipped_analysis_ids
+    from engine.analysis.library import library, shipped_analyses_dir
+    from engine.analysis.point_error import load_model
     from engine.project.schema import shipped_schema_ids, shipped_schemas_dir
 
-    schemas, analyses = shipped_schema_ids(), shipped_analysis_ids()
-    if not schemas or not analyses:
-        raise SelfTestError(f"shipped schemas {schemas} or analyses {analyses} missing")
+    shipped = library((shipped_analyses_dir(),))
+    schemas, analyses = shipped_schema_ids(), [a.id for a in shipped.analyses]
+    if not schemas or not analyses or shipped.problems:
+        raise SelfTestError(f"shipped schemas {schemas} or analyses {analyses} missing or "
+                            f"broken: {'; '.join(shipped.problems)}")
+    load_model()   # the points' error tables, checked
     if not _inside_bundle(shipped_schemas_dir()):
         raise SelfTestError(f"resources read from outside the bundle: {shipped_schemas_dir()}")
     from cc2d_app.main import app_icon_path

@@ -31,6 +31,7 @@ from engine.project import (
     Landmark,
     LandmarkSchema,
     LandmarkSource,
+    PatientFields,
     Project,
     ReviewStatus,
 )
@@ -47,6 +48,7 @@ class ProjectSession(SessionJobs, QObject):
 
     landmarksChanged = Signal(int)   # image id
     imageChanged = Signal(int)       # status, spacing or path of one image
+    patientChanged = Signal(int)     # the patient and exam fields of one image (may have)
     imagesChanged = Signal()         # images were added or removed
     templateChanged = Signal()
     undoRedoChanged = Signal(str, str)  # what undo / redo would do ("" when nothing)
@@ -62,6 +64,7 @@ class ProjectSession(SessionJobs, QObject):
         self._images: list[ImageRecord] = project.images()
         self._by_id = {r.id: r for r in self._images}
         self._landmarks: dict[int, list[Landmark | None]] = {}
+        self._patients: dict[int, PatientFields] = {}
 
     # -- life cycle -----------------------------------------------------------------
 
@@ -133,6 +136,18 @@ class ProjectSession(SessionJobs, QObject):
     def predictions(self, image_id: int) -> list[Landmark | None]:
         """The model's kept prediction of each landmark (what Restore brings back)."""
         return self._project.predictions(image_id)
+
+    def patient(self, image_id: int) -> PatientFields:
+        """The image's patient and exam fields (entered, else its DICOM header's), cached:
+        a header is a file read."""
+        cached = self._patients.get(image_id)
+        if cached is None:
+            cached = self._patients[image_id] = self._project.patient(image_id)
+        return cached
+
+    def patient_entered(self, image_id: int) -> bool:
+        """Whether the fields were entered in the project (else they are the header's)."""
+        return self._project.stored_patient(image_id) is not None
 
     def review_queue(self) -> list[int]:
         """Images still to review, the least confident first."""
@@ -215,6 +230,15 @@ class ProjectSession(SessionJobs, QObject):
             lambda: self._project.set_user_spacing(image_id, spacing, source="calibration"),
             images=[image_id],
         )
+
+    def set_patient(self, image_id: int, fields: PatientFields | None) -> bool:
+        """Store the image's patient and exam fields (``None``: back to its header's)."""
+        ok = self._write("Could not store the patient and exam fields",
+                         lambda: self._project.set_patient(image_id, fields))
+        if ok:
+            self._patients.pop(image_id, None)
+            self.patientChanged.emit(image_id)
+        return ok
 
     def undo(self) -> bool:
         return self._history(self._project.undo, "Could not undo")
@@ -308,11 +332,13 @@ class ProjectSession(SessionJobs, QObject):
             if i in self._by_id:
                 self.landmarksChanged.emit(i)
                 self.imageChanged.emit(i)
+                self.patientChanged.emit(i)
         self._emit_saved()
         return True
 
     def _reload_images(self) -> None:
         self._landmarks.clear()   # after an undo, a stored run, added images: read again
+        self._patients.clear()
         self._images = self._project.images()
         self._by_id = {r.id: r for r in self._images}
 

@@ -150,6 +150,21 @@ class AppSettings:
                                                         "scope": scope}))
         self._qs.sync()
 
+    def analyses(self, schema_id: str) -> list[str] | None:
+        """The analyses chosen last for projects of this landmark schema (None: never)."""
+        raw = self._qs.value(f"analyses/{schema_id}", "")
+        try:
+            saved = json.loads(raw) if isinstance(raw, str) and raw else None
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(saved, list) or not all(isinstance(a, str) for a in saved):
+            return None
+        return saved
+
+    def set_analyses(self, schema_id: str, analysis_ids: Sequence[str]) -> None:
+        self._qs.setValue(f"analyses/{schema_id}", json.dumps(list(analysis_ids)))
+        self._qs.sync()
+
     def ask_before_quit(self) -> bool:
         return self._qs.value("quit/ask", "true") != "false"
 

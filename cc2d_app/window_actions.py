@@ -56,6 +56,7 @@ class WindowActions:
         self.act_1to1 = a("mdi6.numeric-1-box", "Actual pixels",
                           lambda: self._canvas("zoom_1to1"), "1")
         self.act_calibrate = a("mdi6.ruler", "&Calibrate pixel size…", self._calibrate)
+        self.act_patient = a("mdi6.account-details", "P&atient and exam…", self._patient)
         self.act_report = a("mdi6.file-pdf-box", "&Report (PDF)…",
                             lambda: self.workspace and self.workspace.write_report(), "Ctrl+P")
         self.act_measurements_csv = a(
@@ -72,7 +73,8 @@ class WindowActions:
                           None, self.act_quit]),
             ("&Edit", [self.act_undo, self.act_redo]),
             ("&Image", [self.act_prev, self.act_next, None, self.act_template,
-                        self.act_reviewed, self.act_calibrate, None, self.act_report]),
+                        self.act_reviewed, self.act_calibrate, self.act_patient, None,
+                        self.act_report]),
             ("&View", [self.act_fit, self.act_1to1]),
             ("&Train", [self.act_train, self.act_predict, self.act_improve]),
         ):
@@ -98,7 +100,8 @@ class WindowActions:
         has = self.session is not None
         for act in (self.act_add, self.act_export, self.act_close, self.act_prev, self.act_next,
                     self.act_template, self.act_reviewed, self.act_fit, self.act_1to1,
-                    self.act_calibrate, self.act_report, self.act_measurements_csv,
+                    self.act_calibrate, self.act_patient, self.act_report,
+                    self.act_measurements_csv,
                     self.act_train, self.act_predict):
             act.setEnabled(has)
         if not has:

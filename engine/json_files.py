@@ -19,6 +19,11 @@ class JsonReadError(ValueError):
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
+    return read_json_with_text(path)[0]
+
+
+def read_json_with_text(path: str | os.PathLike[str]) -> tuple[Any, str]:
+    """The parsed file and its text (for messages that name a line)."""
     path = Path(path)
     kind = special_kind(path)
     if kind is not None:
@@ -30,7 +35,7 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise JsonReadError(getattr(exc, "strerror", None) or str(exc)) from None
     try:
-        return json.loads(text)
+        return json.loads(text), text
     except json.JSONDecodeError as exc:
         raise JsonReadError(str(exc)) from None
     except RecursionError:

@@ -1,8 +1,8 @@
 """Report (PDF) of the current image and the measurements table (CSV) of the reviewed
 images: ask where, then write in a Task, and say where it went.
 
-The CSV is the engine's ``cc2d analyze`` table (``engine.analysis.report``), one row per
-image and measurement, for research use.
+The CSVs are one per chosen analysis, one row per image (``engine.analysis.report``), for
+spreadsheets and statistics.
 """
 
 from __future__ import annotations
@@ -16,48 +16,44 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from cc2d_app.controllers.analysis_controller import AnalysisController
 from cc2d_app.controllers.workers import Task
 from cc2d_app.dialogs import file_dialogs
 from cc2d_app.dialogs.error_dialog import show_error
 from cc2d_app.dialogs.export_dialog import image_scope
-from cc2d_app.logic.measurements import measure_image
 from cc2d_app.logic.palette import landmark_colors
 from cc2d_app.session import ProjectSession
 from cc2d_app.views.report import ReportData, write_report
-from engine.analysis import Analysis
-from engine.analysis.report import write_analysis_csv
 from engine.project import Project
 from engine.project.export import image_names
+from engine.project.measuring import Measuring, write_project_tables
 
 
-def report_data(session: ProjectSession, image_id: int, analysis: Analysis | None,
-                window: tuple[float, float, bool] | None) -> ReportData:
+def report_data(session: ProjectSession, image_id: int, measuring: Measuring,
+                window: tuple[float, float, bool] | None, sigma_note: tuple[str, ...]
+                ) -> ReportData:
     """Everything one image's report shows, read now (GUI thread)."""
     rec = session.image(image_id)
     schema = session.schema
     landmarks = session.landmarks(image_id)
+    sections = [(b.analysis.name, results) for b, results in
+                measuring.sections(landmarks, rec.status, rec.spacing)]
     return ReportData(
         project=session.name, image=rec, landmarks=landmarks,
         labels=[schema.label(i) for i in range(len(schema))], names=list(schema.names),
-        colours=landmark_colors(schema),
-        analysis_name=analysis.name if analysis else None,
-        results=measure_image(analysis, landmarks, rec.spacing) if analysis else [],
-        created=datetime.now().strftime("%Y-%m-%d %H:%M"), window=window)
+        colours=landmark_colors(schema), sections=sections,
+        created=datetime.now().strftime("%Y-%m-%d %H:%M"), patient=session.patient(image_id),
+        window=window, sigma_note=sigma_note)
 
 
-def measurements_csv_function(project: Project, analysis: Analysis, path: Path
-                              ) -> Callable[[Any, threading.Event], tuple[int, int]]:
-    """A Task function writing the table of the reviewed images and the template;
-    returns (images, rows)."""
+def measurements_csv_function(project: Project, measuring: Measuring, path: Path
+                              ) -> Callable[[Any, threading.Event], list[Path]]:
+    """A Task function writing, per chosen analysis, a table of the reviewed images and
+    the template, one row per image; returns the files written."""
 
-    def run(_progress: Callable[[int, int], None], _cancel: threading.Event) -> tuple[int, int]:
-        rows = []
-        names = image_names(project)   # the name every export gives an image
-        for image_id in image_scope(project, "reviewed", None):
-            rec = project.image(image_id)
-            rows.append((names[image_id], measure_image(analysis, project.landmarks(image_id),
-                                                 rec.spacing)))
-        return len(rows), write_analysis_csv(path, rows)
+    def run(_progress: Callable[[int, int], None], _cancel: threading.Event) -> list[Path]:
+        return write_project_tables(project, measuring, path,
+                                    image_scope(project, "reviewed", None), image_names(project))
 
     return run
 
@@ -67,11 +63,11 @@ class ReportActions(QObject):
 
     message = Signal(str)
 
-    def __init__(self, session: ProjectSession, analysis: Analysis | None,
+    def __init__(self, session: ProjectSession, analyses: AnalysisController,
                  parent: QWidget) -> None:
         super().__init__(parent)
         self._session = session
-        self._analysis = analysis
+        self._analyses = analyses
         self._parent = parent
 
     def report(self, image_id: int, window: tuple[float, float, bool] | None) -> None:
@@ -82,15 +78,18 @@ class ReportActions(QObject):
                                              "PDF (*.pdf)")
         if not path:
             return
-        data = report_data(self._session, image_id, self._analysis, window)
+        data = report_data(self._session, image_id, self._analyses.measuring(), window,
+                           self._analyses.sigma_note())
         self._start(lambda _p, _c: write_report(_with_suffix(path, ".pdf"), data),
                     "Could not write the report", lambda out: f"Report written to {out}")
 
     def measurements_csv(self) -> None:
-        """Ask where, then write the measurements of the reviewed images (and template)."""
-        if self._analysis is None:
+        """Ask where, then write the measurements of the reviewed images (and template),
+        one table per chosen analysis."""
+        measuring = self._analyses.measuring()
+        if not measuring.analyses:
             show_error(self._parent, "No measurements to export",
-                       "No analysis fits this project's landmark set.")
+                       "No analysis is chosen: pick one under Analyses in the Analysis tab.")
             return
         start = self._session.folder / "exports" / "measurements.csv"
         path = file_dialogs.choose_save_file(self._parent, "Export the measurements",
@@ -98,9 +97,9 @@ class ReportActions(QObject):
         if not path:
             return
         out = _with_suffix(path, ".csv")
-        self._start(measurements_csv_function(self._session.reader(), self._analysis, out),
+        self._start(measurements_csv_function(self._session.reader(), measuring, out),
                     "Could not export the measurements",
-                    lambda n: f"{n[1]} measurements of {n[0]} image(s) written to {out}")
+                    lambda files: f"Measurements written to {', '.join(str(f) for f in files)}")
 
     def _start(self, fn: Any, error_title: str, done: Callable[[Any], str]) -> None:
         task = Task(fn, self)

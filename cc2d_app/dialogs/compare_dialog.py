@@ -8,6 +8,8 @@ It only reads the session; the registration and the changes are the engine's
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,10 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cc2d_app.controllers.analysis_controller import AnalysisController
+from cc2d_app.controllers.workers import Task
+from cc2d_app.dialogs import file_dialogs
+from cc2d_app.dialogs.error_dialog import show_error
 from cc2d_app.logic.compare import change_texts, default_pair
-from cc2d_app.logic.measurements import measure_image, points_array
 from cc2d_app.session import ProjectSession
+from cc2d_app.views.compare_report import CompareReport, write_compare_report
 from engine.analysis.superimpose import SuperimpositionError, measurement_changes, superimpose
+from engine.project.measuring import points_array
 
 FIRST_COLOUR, SECOND_COLOUR = "#4ea3ff", "#ff8c42"
 DOT_PX = 7   # on screen, whatever the zoom
@@ -42,12 +49,12 @@ class CompareDialog(QDialog):
     """Pick the second image and the landmarks to register on; the drawing and the table
     follow each choice."""
 
-    def __init__(self, session: ProjectSession, analysis: Any, first_id: int,
+    def __init__(self, session: ProjectSession, analyses: AnalysisController, first_id: int,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare two radiographs of one patient")
         self.resize(980, 640)
-        self._session, self._analysis, self._first = session, analysis, first_id
+        self._session, self._analyses, self._first = session, analyses, first_id
         schema = session.schema
         self.second = QComboBox()
         for rec in session.images():
@@ -80,6 +87,12 @@ class CompareDialog(QDialog):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.report = buttons.addButton("Report (PDF)…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.report.setToolTip("Both tracings and the table of changes on an A4 page")
+        self.report.clicked.connect(self._write_report)
+        self.message = QLabel()
+        self.message.setObjectName("muted")
+        self._page: CompareReport | None = None
         side = QVBoxLayout()
         side.addLayout(form)
         side.addWidget(self.legend)
@@ -89,6 +102,7 @@ class CompareDialog(QDialog):
         body.addLayout(side, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
+        layout.addWidget(self.message)
         layout.addWidget(buttons)
         for combo in (self.second, self.at, self.towards):
             combo.currentIndexChanged.connect(self._update)
@@ -100,6 +114,8 @@ class CompareDialog(QDialog):
     def _update(self) -> None:
         self.scene.clear()
         self.table.clear()
+        self._page = None
+        self.report.setEnabled(False)
         second = self.second_id()
         if second is None:
             self.legend.setText("No other image of this project has landmarks to compare.")
@@ -128,8 +144,20 @@ class CompareDialog(QDialog):
             f"<span style='color:{SECOND_COLOUR}'>●</span> {second_rec.name}, registered at "
             f"{schema.label(on[0])}, oriented on {schema.label(on[0])}–{schema.label(on[1])}"
             + caveat)
-        self._draw(first_pts, fit.apply(second_pts), on)
-        self._fill_table(second)
+        registered = fit.apply(second_pts)
+        self._draw(first_pts, registered, on)
+        rows = self._fill_table(second)
+        self._page = CompareReport(
+            project=self._session.name, first_name=first_rec.name, second_name=second_rec.name,
+            legend=f"Registered at {schema.label(on[0])}, oriented on {schema.label(on[0])}–"
+                   f"{schema.label(on[1])}; first in blue, second in orange"
+                   + (f"; {unsized} has no pixel size: drawn pixel for pixel"
+                      if unsized is not None else ""),
+            patient=self._session.patient(self._first),
+            labels=[schema.label(i) for i in range(len(schema))], first=first_pts,
+            second=registered, on=on, colours=(FIRST_COLOUR, SECOND_COLOUR), rows=rows,
+            created=datetime.now().strftime("%Y-%m-%d %H:%M"))
+        self.report.setEnabled(True)
 
     def _draw(self, first: np.ndarray, second: np.ndarray, on: tuple[int, int]) -> None:
         for pts, colour in ((first, FIRST_COLOUR), (second, SECOND_COLOUR)):
@@ -161,18 +189,49 @@ class CompareDialog(QDialog):
         self.view.fitInView(rect.adjusted(-margin, -margin, margin, margin),
                             Qt.AspectRatioMode.KeepAspectRatio)
 
-    def _fill_table(self, second: int) -> None:
-        if self._analysis is None:
-            self.table.addTopLevelItem(QTreeWidgetItem(["No analysis for this landmark set"]))
+    def _fill_table(self, second: int) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+        """The table of changes, per chosen analysis; returns its rows as texts."""
+        first = self._analyses.sections(self._first)
+        if not first:
+            self.table.addTopLevelItem(QTreeWidgetItem(["No analysis chosen (Analysis tab)"]))
+            return []
+        bold = self.table.font()
+        bold.setBold(True)
+        shown = []
+        for (bound, before), (_, after) in zip(first, self._analyses.sections(second)):
+            head = QTreeWidgetItem([bound.analysis.name])
+            head.setFont(0, bold)
+            self.table.addTopLevelItem(head)
+            head.setFirstColumnSpanned(True)
+            rows = []
+            for change in measurement_changes(before, after):
+                texts = (change.name, *change_texts(change))
+                item = QTreeWidgetItem(list(texts))
+                for col in (1, 2, 3):
+                    item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight)
+                self.table.addTopLevelItem(item)
+                rows.append(texts)
+            shown.append((bound.analysis.name, rows))
+        return shown
+
+    def _write_report(self) -> None:
+        page = self._page
+        if page is None:
             return
-        results = [measure_image(self._analysis, self._session.landmarks(i),
-                                 self._session.image(i).spacing)
-                   for i in (self._first, second)]
-        for change in measurement_changes(*results):
-            item = QTreeWidgetItem([change.name, *change_texts(change)])
-            for col in (1, 2, 3):
-                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight)
-            self.table.addTopLevelItem(item)
+        start = (self._session.folder / "exports" /
+                 f"{Path(page.first_name).stem}_vs_{Path(page.second_name).stem}.pdf")
+        path = file_dialogs.choose_save_file(self, "Save the superimposition", str(start),
+                                             "PDF (*.pdf)")
+        if not path:
+            return
+        out = Path(path) if Path(path).suffix.lower() == ".pdf" else Path(path + ".pdf")
+        task = Task(lambda _p, _c: write_compare_report(out, page), self)
+        self._session.track(task)
+        task.succeeded.connect(lambda done: self.message.setText(f"Written to {done}"))
+        task.failed.connect(lambda exc, tb: show_error(self, "Could not write the report", exc,
+                                                       details=tb))
+        self.message.setText("Writing…")
+        task.start()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

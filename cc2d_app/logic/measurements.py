@@ -1,8 +1,7 @@
 """Measurements of one image as the panel and the report show them: plain functions, no Qt.
 
-The analysis itself is the engine's (``engine.analysis``, ADR 0009); here the project's
-landmarks become its point array (a landmark being dragged substituted, nothing written)
-and results become text.
+The analysis itself is the engine's (``engine.analysis``, ``engine.project.measuring``,
+ADR 0016); here results become text.
 """
 
 from __future__ import annotations
@@ -10,37 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
-from engine.analysis import Analysis, MeasurementResult
+from engine.analysis import MeasurementResult
 from engine.data.spacing import Spacing
 from engine.project import Landmark, LandmarkSource
-
-# Each landmark's expected error for the borderline check, as the CLI uses: no mapping from
-# a prediction's confidence to its error has been measured yet (ADR 0009).
-SIGMA_MM = 2.0
-SIGMA_TEXT = (f"Borderline: the value ± its error, each landmark it uses off by σ = "
-              f"{SIGMA_MM:g} mm (independently), reaches another class.")
-Dragged = tuple[int, float, float]  # landmark index, x, y while it is dragged
-
-
-def points_array(landmarks: Sequence[Landmark | None], dragged: Dragged | None = None
-                 ) -> np.ndarray:
-    """(N, 2) pixels, NaN where a landmark is not placed; ``dragged`` replaces one point."""
-    pts = np.array([(lm.x, lm.y) if lm is not None else (np.nan, np.nan) for lm in landmarks],
-                   dtype=float).reshape(-1, 2)
-    if dragged is not None:
-        index, x, y = dragged
-        pts[index] = (x, y)
-    return pts
-
-
-def measure_image(analysis: Analysis, landmarks: Sequence[Landmark | None],
-                  spacing: Spacing | None, dragged: Dragged | None = None
-                  ) -> list[MeasurementResult]:
-    """The analysis on these landmarks; lengths in mm with a spacing, else in px."""
-    return analysis.measure(points_array(landmarks, dragged),
-                            spacing.col_mm if spacing is not None else None, SIGMA_MM)
 
 
 def value_text(r: MeasurementResult) -> str:
@@ -76,13 +47,35 @@ def class_text(r: MeasurementResult) -> str:
     return r.class_meaning or r.class_name or ""
 
 
-def error_text(r: MeasurementResult) -> str:
-    """``"± 1.3°"``: the value's spread for the borderline check; "" when unknown."""
-    if not math.isfinite(r.error_bound) or not math.isfinite(r.value):
+def interval_text(r: MeasurementResult) -> str:
+    """``"78.2–85.9°"``: where the value lies with 90 % probability; "" when unknown."""
+    lo, hi = r.interval
+    if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(r.value)):
         return ""
     digits = 2 if r.unit == "" else 1
     sep = "" if r.unit in ("°", "") else " "
-    return f"± {r.error_bound:.{digits}f}{sep}{r.unit}"
+    return f"{lo:.{digits}f}–{hi:.{digits}f}{sep}{r.unit}"
+
+
+def norm_text(r: MeasurementResult) -> str:
+    """``"82 ± 2"`` for a norm, else the normal class's range; "" without either."""
+    if r.norm is not None and r.unit != "px":
+        return f"{r.norm.mean:g} ± {r.norm.sd:g}"
+    return range_text(r)
+
+
+def deviation_text(r: MeasurementResult) -> str:
+    """``"+1.4 SD"`` from the norm's mean; "" without a norm."""
+    if r.deviation_sd is None or not math.isfinite(r.deviation_sd):
+        return ""
+    return f"{round(r.deviation_sd, 1) + 0.0:+.1f} SD"
+
+
+def chance_text(r: MeasurementResult) -> str:
+    """``"38 % chance of another class"``; "" when not classified."""
+    if not math.isfinite(r.p_other_class):
+        return ""
+    return f"{100 * r.p_other_class:.0f} % chance of another class"
 
 
 def source_text(lm: Landmark | None) -> str:

@@ -1,7 +1,9 @@
-"""The measurements panel: the analysis of the image on screen, one row per measurement.
+"""The measurements panel: the chosen analyses of the image on screen, one section per
+analysis, one row per measurement, and what the landmark set cannot compute.
 
-It shows what it is given (``show_results``) and reports which measurement the user
-picked; the workspace measures (live while a landmark is dragged) and draws the lines.
+It shows what it is given (``show_results``) and reports which analyses the user chose
+and which measurement was picked; the workspace measures (live while a landmark is
+dragged) and draws the lines.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from collections.abc import Sequence
 
 import qtawesome as qta
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -23,38 +28,65 @@ from PySide6.QtWidgets import (
 )
 
 from cc2d_app.logic.measurements import (
-    SIGMA_MM,
-    SIGMA_TEXT,
+    chance_text,
     class_text,
-    error_text,
-    range_text,
+    deviation_text,
+    interval_text,
+    norm_text,
     value_text,
 )
 from cc2d_app.logic.palette import WARNING
-from engine.analysis import Analysis, MeasurementResult
+from engine.analysis import BoundAnalysis, MeasurementResult
 
-NO_ANALYSIS = "No analysis for this landmark set"
-COLUMNS = ("Measurement", "Value", "Normal")
+COLUMNS = ("Measurement", "Value", "Norm")
 BORDERLINE_COLOUR = WARNING
 NORMAL_COLOUR = "#7cc48a"
-HINT = ("Click a measurement to draw its lines on the image; ⚠ marks a borderline class. "
-        "Values follow a dragged landmark live.")
+MUTED = "#9aa0aa"
+HINT = ("Click a measurement to draw its lines on the image; ⚠ marks a class that may well "
+        "be another. Values follow a dragged landmark live.")
+Section = tuple[BoundAnalysis, list[MeasurementResult]]
+
+
+def key(analysis_id: str, measurement_id: str) -> str:
+    """A measurement's key in the panel (ids repeat across analyses)."""
+    return f"{analysis_id}/{measurement_id}"
 
 
 class MeasurementsPanel(QWidget):
-    """Per measurement a row (name, value with unit, normal range) and beneath it its class
-    in words, green when normal, with ⚠ when borderline."""
+    """Per chosen analysis a heading row, then per measurement a row (name, value with
+    unit, norm) with its class in words beneath (green when normal, ⚠ when borderline),
+    then a row naming the points the measurements it cannot compute would need."""
 
-    measurementSelected = Signal(str)  # noqa: N815 (Qt naming); "" when none is picked
+    measurementSelected = Signal(str)  # noqa: N815 (Qt naming); key(), "" when none
+    analysesChosen = Signal(list)  # noqa: N815 (ids of the analyses now shown)
     reportRequested = Signal()  # noqa: N815
     compareRequested = Signal()  # noqa: N815
 
-    def __init__(self, analysis: Analysis | None, parent: QWidget | None = None) -> None:
+    def __init__(self, offered: Sequence[BoundAnalysis], chosen: Sequence[str],
+                 problems: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.analysis = analysis
+        self.offered = {b.analysis.id: b for b in offered}
+        self.chosen = [c for c in chosen if c in self.offered]
         self.heading = QLabel()
         self.heading.setObjectName("heading")
         self.heading.setWordWrap(True)
+        self.choose = QToolButton()
+        self.choose.setText("Analyses")
+        self.choose.setIcon(qta.icon("mdi6.format-list-checks"))
+        self.choose.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.choose.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.choose.setToolTip("Choose the analyses to show (your own: see the README, "
+                               "'Your own analyses and norms')")
+        self.menu = QMenu(self.choose)
+        self._actions: dict[str, QAction] = {}
+        for aid, b in self.offered.items():
+            action = self.menu.addAction(_menu_text(b))
+            action.setCheckable(True)
+            action.setChecked(aid in self.chosen)
+            action.setToolTip(b.analysis.description)
+            action.toggled.connect(self._toggled)
+            self._actions[aid] = action
+        self.choose.setMenu(self.menu)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -71,13 +103,16 @@ class MeasurementsPanel(QWidget):
         self.detail = QLabel(HINT)
         self.detail.setWordWrap(True)
         self.detail.setObjectName("description")
-        self.detail.setToolTip(SIGMA_TEXT)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setObjectName("muted")
+        self.problems = QLabel("\n".join(problems))
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet(f"color: {WARNING}")
+        self.problems.setVisible(bool(problems))
         self.report = QPushButton(qta.icon("mdi6.file-pdf-box"), "Report (PDF)…")
-        self.report.setToolTip("A one-page report of this image: the radiograph with its "
-                               "landmarks and lines, the measurements and their classes")
+        self.report.setToolTip("A report of this image: the radiograph with its landmarks "
+                               "and lines, and the chosen analyses, one page each")
         self.report.clicked.connect(self.reportRequested)
         self.compare = QPushButton(qta.icon("mdi6.compare-horizontal"),
                                    "Compare with another image…")
@@ -91,79 +126,139 @@ class MeasurementsPanel(QWidget):
         blank = QPixmap(16, 16)
         blank.fill(Qt.GlobalColor.transparent)
         self._blank = QIcon(blank)  # keeps the words of every class row in one column
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.choose)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.heading)
+        layout.addLayout(top)
+        layout.addWidget(self.problems)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.detail)
         layout.addWidget(self.note)
         layout.addWidget(self.report)
         layout.addWidget(self.compare)
-        if analysis is None:
-            self.heading.setText(f"<b>{NO_ANALYSIS}</b>")
-            self.detail.setText("An analysis file (resources/analyses) whose \"schema\" names "
-                                "this project's landmark schema adds measurements here.")
-            self.tree.hide()
-            self.report.setEnabled(False)
-            return
-        self.heading.setText(f"<b>{analysis.name}</b>")
-        self.heading.setToolTip(analysis.description)
-        bold = self.tree.font()
-        bold.setBold(True)
-        self._normal = {m.id: next((c.name for c in m.classes if c.normal), None)
-                        for m in analysis.reported}
-        for m in analysis.reported:
-            item = QTreeWidgetItem([m.name, "", ""])
-            item.setData(0, Qt.ItemDataRole.UserRole, m.id)
-            item.setFont(0, bold)
-            item.setToolTip(0, m.description or m.name)
-            for col in (1, 2):
-                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight
-                                      | Qt.AlignmentFlag.AlignVCenter)
-            cls = QTreeWidgetItem([""])
-            cls.setData(0, Qt.ItemDataRole.UserRole, m.id)
-            cls.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a click on it picks its measurement
-            item.addChild(cls)
-            self._items[m.id] = item
-            self.tree.addTopLevelItem(item)
-            cls.setFirstColumnSpanned(True)
-        self.tree.expandAll()
+        self._build()
 
     def selected(self) -> str:
-        """The id of the measurement drawn on the image, "" when none."""
+        """The key of the measurement drawn on the image, "" when none."""
         return self._selected
 
-    def row_text(self, measurement_id: str) -> tuple[str, str, str]:
-        """What a measurement shows: value, normal range, and its class line (the class in
-        words, "— borderline" when it is)."""
-        item = self._items[measurement_id]
+    def chosen_analyses(self) -> list[BoundAnalysis]:
+        return [self.offered[a] for a in self.chosen]
+
+    def row_text(self, measurement_key: str) -> tuple[str, str, str]:
+        """What a measurement shows: value, norm, and its class line."""
+        item = self._items[measurement_key]
         return item.text(1), item.text(2), item.child(0).text(0)
 
-    def show_results(self, results: Sequence[MeasurementResult], note: str) -> None:
-        """Refresh the rows in place (the selection stays) and the note under them."""
-        for r in results:
-            self._results[r.id] = r
-            item = self._items[r.id]
-            item.setText(1, value_text(r))
-            item.setText(2, range_text(r))
-            item.setToolTip(1, _value_tip(r))
-            cls = item.child(0)
-            words = class_text(r) or "not classified"
-            cls.setText(0, words + ("  — borderline" if r.borderline else ""))
-            cls.setIcon(0, self._borderline if r.borderline else self._blank)
-            normal = r.class_name is not None and r.class_name == self._normal[r.id]
-            cls.setForeground(0, QColor(NORMAL_COLOUR if normal else "#c8ccd3"))
-            cls.setToolTip(0, _class_tip(r))
+    def show_results(self, sections: Sequence[Section], note: str, sigma_note: str) -> None:
+        """Refresh the rows in place (the selection stays) and the notes under them."""
+        for bound, results in sections:
+            for r in results:
+                k = key(bound.analysis.id, r.id)
+                if k not in self._items:
+                    continue
+                self._results[k] = r
+                self._show_row(self._items[k], r, bound)
         self.note.setText(note)
         self.note.setVisible(bool(note))
+        self.detail.setToolTip(sigma_note)
         self._show_detail()
 
+    # -- building ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.tree.clear()
+        self._items.clear()
+        shown = self.chosen_analyses()
+        if not self.offered:
+            self.heading.setText("<b>No analysis on offer</b>")
+        elif not shown:
+            self.heading.setText("<b>No analysis chosen</b>: pick one under Analyses")
+        else:
+            self.heading.setText("<b>Measurements</b>")
+        bold = self.tree.font()
+        bold.setBold(True)
+        for bound in shown:
+            head = QTreeWidgetItem([bound.analysis.name])
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            head.setFont(0, bold)
+            head.setForeground(0, QColor("#8ab4f8"))
+            head.setToolTip(0, f"{bound.analysis.description}\n\nSource: {bound.analysis.source}")
+            self.tree.addTopLevelItem(head)
+            head.setFirstColumnSpanned(True)
+            for m in bound.computable:
+                item = QTreeWidgetItem([m.name, "", ""])
+                k = key(bound.analysis.id, m.id)
+                item.setData(0, Qt.ItemDataRole.UserRole, k)
+                item.setToolTip(0, m.description or m.name)
+                for col in (1, 2):
+                    item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                cls = QTreeWidgetItem([""])
+                cls.setData(0, Qt.ItemDataRole.UserRole, k)
+                cls.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a click on it picks its measurement
+                item.addChild(cls)
+                self._items[k] = item
+                self.tree.addTopLevelItem(item)
+                cls.setFirstColumnSpanned(True)
+            if bound.not_computable:
+                self._add_missing(bound)
+        self.tree.expandAll()
+        if self._selected not in self._items:
+            self._selected = ""
+
+    def _add_missing(self, bound: BoundAnalysis) -> None:
+        lacking = sorted({c for _, cs in bound.not_computable for c in cs})
+        n = len(bound.not_computable)
+        row = QTreeWidgetItem([f"{n} more need{'s' if n == 1 else ''} "
+                               f"{', '.join(lacking)}"])
+        row.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        row.setForeground(0, QColor(MUTED))
+        row.setToolTip(0, "Not computable with this landmark set:\n" + "\n".join(
+            f"{m.name}: needs {', '.join(cs)}" for m, cs in bound.not_computable))
+        self.tree.addTopLevelItem(row)
+        row.setFirstColumnSpanned(True)
+
+    def _show_row(self, item: QTreeWidgetItem, r: MeasurementResult, bound: BoundAnalysis
+                  ) -> None:
+        item.setText(1, value_text(r))
+        item.setText(2, norm_text(r))
+        item.setToolTip(1, "\n".join(t for t in (f"{r.name}: {value_text(r)}",
+                                                  f"90 % interval {interval_text(r)}"
+                                                  if interval_text(r) else "", r.note) if t))
+        cls = item.child(0)
+        words = class_text(r) or "not classified"
+        deviation = deviation_text(r)
+        line = words + (f" · {deviation}" if deviation and r.class_name else "")
+        if r.borderline:
+            line += f" — borderline ({100 * r.p_other_class:.0f} %)"
+        cls.setText(0, line)
+        cls.setIcon(0, self._borderline if r.borderline else self._blank)
+        m = bound.analysis.by_id(r.id)
+        normal = r.class_name is not None and r.class_name == next(
+            (c.name for c in m.classes if c.normal), None)
+        cls.setForeground(0, QColor(NORMAL_COLOUR if normal else "#c8ccd3"))
+        cls.setToolTip(0, "\n".join(t for t in (
+            f"{r.class_name}: {r.class_meaning or r.class_name}" if r.class_name else
+            (r.note or "not classified"), chance_text(r)) if t))
+
+    # -- interaction -------------------------------------------------------------------
+
+    def _toggled(self, _checked: bool) -> None:
+        self.chosen = [aid for aid, a in self._actions.items() if a.isChecked()]
+        self._build()
+        self.analysesChosen.emit(list(self.chosen))
+
     def _clicked(self, item: QTreeWidgetItem, _column: int) -> None:
-        mid = item.data(0, Qt.ItemDataRole.UserRole)
+        k = item.data(0, Qt.ItemDataRole.UserRole)
+        if not k:
+            return
         # A second click on the measurement drawn takes it off the image.
-        self._selected = "" if mid == self._selected else mid
+        self._selected = "" if k == self._selected else k
         if self._selected:
-            self.tree.setCurrentItem(self._items[mid])
+            self.tree.setCurrentItem(self._items[k])
         else:
             self.tree.clearSelection()
         self._show_detail()
@@ -174,31 +269,21 @@ class MeasurementsPanel(QWidget):
         if r is None:
             self.detail.setText(HINT)
             return
-        m = self.analysis.by_id(r.id)
-        parts = [f"<b>{r.name}</b> {value_text(r)} <span style='color:#9aa0aa'>"
-                 f"{error_text(r)}</span>"]
-        if m.description:
-            parts.append(m.description)
+        parts = [f"<b>{r.name}</b> {value_text(r)} <span style='color:{MUTED}'>"
+                 f"(90 %: {interval_text(r)})</span>" if interval_text(r)
+                 else f"<b>{r.name}</b> {value_text(r)}"]
+        if r.description:
+            parts.append(r.description)
+        if r.norm is not None:
+            parts.append(f"Norm {r.norm.mean:g} ± {r.norm.sd:g} {r.unit}".rstrip()
+                         + (f", {deviation_text(r)}" if deviation_text(r) else ""))
         if r.class_name:
-            parts.append(f"{r.class_name}: {class_text(r)}"
-                         + (f" — <span style='color:{WARNING}'>borderline</span>"
+            parts.append(f"{class_text(r)} — {chance_text(r)}"
+                         + (f" <span style='color:{WARNING}'>(borderline)</span>"
                             if r.borderline else ""))
         self.detail.setText("<br>".join(parts))
 
 
-def _value_tip(r: MeasurementResult) -> str:
-    parts = [f"{r.name}: {value_text(r)}"]
-    if error_text(r):
-        parts.append(f"{error_text(r)} if each landmark it uses is off by σ = {SIGMA_MM:g} mm")
-    if r.note:
-        parts.append(r.note)
-    return "\n".join(parts)
-
-
-def _class_tip(r: MeasurementResult) -> str:
-    if r.class_name is None:
-        return r.note or "not classified"
-    tip = f"{r.class_name}: {r.class_meaning or r.class_name}"
-    if r.borderline:
-        tip += f"\nBorderline: {error_text(r)} reaches another class.\n{SIGMA_TEXT}"
-    return tip
+def _menu_text(bound: BoundAnalysis) -> str:
+    n, total = len(bound.computable), len(bound.analysis.reported)
+    return f"{bound.analysis.name}  ({n} of {total})" if n < total else bound.analysis.name

@@ -1,9 +1,11 @@
-"""The one-page PDF report of an image: the radiograph with its landmarks and analysis
-lines, the measurements with ranges and classes, and how each landmark was obtained.
+"""The PDF report of an image: who and when (patient and exam fields), the radiograph with
+its landmarks and each measurement's lines in the measurement's colour, the landmarks and
+how each was obtained, then one table per analysis, continued on further pages as needed.
 
 Drawn with Qt's own QPdfWriter and QPainter (A4 portrait, 300 dpi), no other dependency.
 ``write_report`` uses no widget and no QPixmap, so it runs in a worker thread: decoding
-the radiograph and compressing it into the PDF take a few hundred milliseconds.
+the radiograph and compressing it into the PDF take a few hundred milliseconds. Where things
+go is :mod:`cc2d_app.views.report_layout`; the radiograph is :mod:`cc2d_app.views.report_image`.
 """
 
 from __future__ import annotations
@@ -14,37 +16,36 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QImage,
-    QPageSize,
-    QPainter,
-    QPainterPath,
-    QPdfWriter,
-    QPen,
-)
+from PySide6.QtGui import QColor, QFont, QImage, QPageSize, QPainter, QPdfWriter, QPen
 
 from cc2d_app.canvas.measurement_overlay import drawable
 from cc2d_app.controllers.workers import grey_qimage
-from cc2d_app.logic.measurements import SIGMA_TEXT, class_text, error_text, range_text, source_text
+from cc2d_app.logic.measurements import (
+    class_text,
+    deviation_text,
+    interval_text,
+    norm_text,
+    source_text,
+)
 from cc2d_app.logic.review import is_low
+from cc2d_app.views import report_layout as lay
+from cc2d_app.views.report_image import DPI, MM, draw_radiograph, unique_measurements
 from cc2d_app.views.view_panel import spacing_text
 from engine.analysis import MeasurementResult
 from engine.atomic import atomic_write_bytes
 from engine.data.display import load_display, render_window
-from engine.project import ImageRecord, Landmark
+from engine.project import ImageRecord, Landmark, PatientFields
 
-DPI = 300
-MM = DPI / 25.4  # device px per mm
-PAGE_W, MARGIN = 210.0, 14.0
-LINE = QColor("#11a89a")
 SOURCES_TEXT = ("Landmark sources: template = placed by hand on the template; "
                 "predicted (confidence) = the model's; corrected = moved by hand.")
-# Table columns: title, width (mm), right-aligned.
-TABLE = (("Measurement", 36, False), ("Value", 17, True), ("Unit", 10, False),
-         ("Normal range", 25, False), ("Class", 58, False), ("Borderline", 36, False))
+IMAGE_TOP, IMAGE_H, IMAGE_MAX_W = 50.0, 115.0, 110.0   # the first page's radiograph (mm)
+# Table columns: title, width (mm), right-aligned; the first is the colour swatch.
+TABLE = (("", 4, False), ("Measurement", 40, False), ("Value", 14, True), ("Unit", 8, False),
+         ("Norm", 20, False), ("90 % interval", 24, False), ("Class", 44, False),
+         ("Other class", 28, False))
+TABLE_POINTS = 8.0
+INK, GREY, WARN = "#1b1f24", "#4a505c", "#b36b00"
+Section = tuple[str, list[MeasurementResult]]
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ class ReportData:
     labels: list[str]
     names: list[str]
     colours: list[str]
-    analysis_name: str | None          # None: no analysis for this landmark set
-    results: list[MeasurementResult]
+    sections: list[Section]            # (analysis name, its results); none: no analysis fits
     created: str                       # local date and time, as printed
+    patient: PatientFields = PatientFields()
     window: tuple[float, float, bool] | None = None  # as on screen; None: the image's own
+    sigma_note: tuple[str, ...] = ()   # how each point's error was estimated, line by line
 
 
 def write_report(path: str | os.PathLike[str], data: ReportData) -> Path:
@@ -75,7 +77,7 @@ def write_report(path: str | os.PathLike[str], data: ReportData) -> Path:
     writer.setCreator("CC2D landmark studio")
     painter = QPainter(writer)
     try:
-        _Page(painter, data).draw()
+        _Report(painter, writer, data).draw()
     finally:
         painter.end()
     buffer.close()
@@ -93,151 +95,221 @@ def radiograph(image: ImageRecord, window: tuple[float, float, bool] | None) -> 
     return grey_qimage(render_window(display.values, *window))
 
 
-def _font(points: float, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPointSizeF(points)
-    font.setBold(bold)
-    return font
-
-
 def _rect(x: float, y: float, w: float, h: float) -> QRectF:
     """A rectangle given in mm, in device px."""
     return QRectF(x * MM, y * MM, w * MM, h * MM)
 
 
-class _Page:
-    def __init__(self, painter: QPainter, data: ReportData) -> None:
+def value_cell(r: MeasurementResult) -> str:
+    return f"{r.value:.{2 if r.unit == '' else 1}f}" if math.isfinite(r.value) else "—"
+
+
+def row_texts(r: MeasurementResult) -> list[str]:
+    """A table row's cells after the swatch."""
+    cls = class_text(r) if r.class_name else "not classified"
+    if deviation_text(r) and r.class_name:
+        cls += f" ({deviation_text(r)})"
+    other = "" if not math.isfinite(r.p_other_class) else (
+        ("⚠ " if r.borderline else "") + f"{100 * r.p_other_class:.0f} %")
+    lo, hi = r.interval
+    digits = 2 if r.unit == "" else 1
+    interval = f"{lo:.{digits}f}–{hi:.{digits}f}" if interval_text(r) else ""
+    return [r.name, value_cell(r), r.unit, norm_text(r), interval, cls, other]
+
+
+class _Report:
+    def __init__(self, painter: QPainter, writer: QPdfWriter, data: ReportData) -> None:
         self.p = painter
+        self.writer = writer
         self.d = data
+        self.colours = lay.measurement_colours(data.sections)
+        self.heights = [[self.row_height(r) for r in results] or [lay.ROW_MIN]
+                        for _, results in data.sections]
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
     def text(self, x: float, y: float, w: float, h: float, text: str, font: QFont,
-             align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
-             colour: str = "#1b1f24") -> None:
+             align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft, colour: str = INK,
+             wrap: bool = False) -> None:
+        """``text`` in the box (mm): word-wrapped with ``wrap``, else on one line, cut with
+        an ellipsis only if it cannot fit."""
         self.p.setFont(font)
         self.p.setPen(QColor(colour))
-        box = _rect(x, y, w, h)
-        shown = QFontMetricsF(font, self.p.device()).elidedText(
-            text, Qt.TextElideMode.ElideRight, box.width())
-        self.p.drawText(box, align | Qt.AlignmentFlag.AlignVCenter, shown)
+        flags = align | Qt.AlignmentFlag.AlignVCenter
+        if wrap:
+            self.p.drawText(_rect(x, y, w, h), flags | Qt.TextFlag.TextWordWrap, text)
+        else:
+            self.p.drawText(_rect(x, y, w, h), flags, lay.elided(text, font, w, self.writer))
+
+    def fitted(self, x: float, y: float, w: float, h: float, text: str, points: float,
+               bold: bool = False) -> None:
+        """One line shrunk (down to 7 pt) rather than cut."""
+        size = lay.fitting_points([(text, w)], points, self.writer, bold, least=7.0)
+        self.text(x, y, w, h, text, lay.font(size, bold))
+
+    # -- pages ------------------------------------------------------------------------
 
     def draw(self) -> None:
         d = self.d
-        width = PAGE_W - 2 * MARGIN
-        self.text(MARGIN, 12, width, 9, "Cephalometric report", _font(17, True))
-        self.text(MARGIN, 12, width, 9, d.created, _font(9), Qt.AlignmentFlag.AlignRight,
-                  "#5b6270")
-        rec = d.image
-        lines = [f"Project: {d.project}",
-                 f"Image: {rec.name}  ({rec.width} × {rec.height} px)",
-                 f"Pixel spacing: {spacing_text(rec.spacing)}",
-                 f"Analysis: {d.analysis_name or 'none for this landmark set'}"]
+        self.first_header()
+        image = radiograph(d.image, d.window)
+        frame_w = min(IMAGE_MAX_W, IMAGE_H * image.width() / image.height())
+        measurements = unique_measurements(d.sections, self.colours)
+        target = draw_radiograph(self.p, image, _rect(lay.MARGIN, IMAGE_TOP, frame_w, IMAGE_H),
+                                 d.landmarks, d.labels, d.colours, measurements)
+        list_x = target.right() / MM + 4
+        bottom = self.landmark_list(list_x, IMAGE_TOP, lay.PAGE_W - lay.MARGIN - list_x,
+                                    IMAGE_H)
+        top = max(target.bottom() / MM, bottom) + 5
+        notes = (list(d.sigma_note) if d.sections else []) + [SOURCES_TEXT] + sorted(
+            {r.note for _, results in d.sections for r in results if r.note})
+        if not d.sections:
+            self.text(lay.MARGIN, top, 100, 6, "Measurements", lay.font(11, True))
+            self.text(lay.MARGIN, top + lay.TITLE_H, 150, 6,
+                      "No analysis for this landmark set.", lay.font(9))
+            top += lay.TITLE_H + 6 + lay.GAP
+        layout = lay.paginate(self.heights, len(notes) * lay.NOTE_H + 2, top)
+        for k, parts in enumerate(layout.pages):
+            if k > 0:
+                self.writer.newPage()
+                self.later_header()
+            for part in parts:
+                self.table(part)
+            if k == layout.notes_page:
+                for n, line in enumerate(notes):
+                    self.text(lay.MARGIN, layout.notes_y + 2 + lay.NOTE_H * n, lay.CONTENT_W,
+                              lay.NOTE_H, line, lay.font(7.5), colour=GREY)
+            self.footer(k + 1, len(layout.pages))
+
+    def first_header(self) -> None:
+        d, rec = self.d, self.d.image
+        width = lay.CONTENT_W
+        self.text(lay.MARGIN, 12, width, 9, "Cephalometric report", lay.font(17, True))
+        self.text(lay.MARGIN, 12, width, 9, d.created, lay.font(9),
+                  Qt.AlignmentFlag.AlignRight, "#5b6270")
+        names = [name for name, _ in d.sections]
+        analyses = (f"Analysis: {names[0]}" if len(names) == 1 else
+                    f"Analyses: {', '.join(names)}" if names else
+                    "Analysis: none for this landmark set")
+        # The app's text for an unknown spacing says what to do there; a report just says so.
+        spacing = spacing_text(rec.spacing) if rec.spacing else "unknown: lengths in pixels"
+        lines = [f"Project: {d.project}", f"Image: {rec.name}  ({rec.width} × {rec.height} px)",
+                 f"Pixel spacing: {spacing}", analyses]
+        patient = [f"{label}: {value}" for label, value in d.patient.shown()]
+        left_w = 96.0 if patient else width
         for k, line in enumerate(lines):
-            self.text(MARGIN, 22 + 5.2 * k, width, 5, line, _font(9.5, k < 2))
-        self.rule(44)
-        bottom = self.image_with_marks(_rect(MARGIN, 48, 106, 132))
-        self.landmark_list(MARGIN + 110, 48, width - 110, 132)
-        y = self.table(max(bottom, 48 + 132) + 6)
-        notes = sorted({r.note for r in d.results if r.note})
-        for k, line in enumerate([SIGMA_TEXT, SOURCES_TEXT] + notes):
-            self.text(MARGIN, y + 2 + 4.4 * k, width, 4.4, line, _font(7.5), colour="#4a505c")
+            self.fitted(lay.MARGIN, 22 + 5.2 * k, left_w, 5, line, 9.5, bold=k < 2)
+        if patient:
+            self.patient_block(patient, lay.MARGIN + left_w + 4, 22, width - left_w - 4, 24)
+        self.rule(47)
+
+    def patient_block(self, lines: list[str], x: float, y: float, w: float, h: float) -> None:
+        """The patient fields, wrapped rather than cut: a long name takes two lines, the
+        font shrinks (down to 6.5 pt) until all fit ``h``."""
+        size = 9.0
+        while True:
+            heights = [lay.wrapped_height(t, lay.font(size, k == 0), w, self.writer)
+                       for k, t in enumerate(lines)]
+            if sum(heights) <= h or size <= 6.5:
+                break
+            size -= 0.25
+        self.p.save()
+        self.p.setClipRect(_rect(x, y, w, h))   # past 128 characters a field could overrun
+        for k, (line, height) in enumerate(zip(lines, heights)):
+            self.text(x, y, w, height, line, lay.font(size, k == 0), wrap=True)
+            y += height
+        self.p.restore()
+
+    def later_header(self) -> None:
+        d = self.d
+        self.text(lay.MARGIN, 11, 110, 7, f"Cephalometric report — {d.image.name}",
+                  lay.font(10, True))
+        who = "  ·  ".join(v for v in (d.patient.name, d.patient.patient_id) if v)
+        self.text(lay.MARGIN + 112, 11, lay.CONTENT_W - 112, 7, who or d.created, lay.font(9),
+                  Qt.AlignmentFlag.AlignRight, "#5b6270")
+        self.rule(19)
+
+    def footer(self, page: int, pages: int) -> None:
         self.rule(282)
-        self.text(MARGIN, 283, width, 5, "CC2D landmark studio. Values follow from the "
-                  "landmark positions shown; check the points before relying on them.",
-                  _font(7), colour="#6b717c")
+        self.text(lay.MARGIN, 283, lay.CONTENT_W - 25, 5, "CC2D landmark studio. Values follow "
+                  "from the landmark positions shown; check the points before relying on them.",
+                  lay.font(7), colour="#6b717c")
+        self.text(lay.MARGIN, 283, lay.CONTENT_W, 5, f"Page {page} of {pages}", lay.font(7),
+                  Qt.AlignmentFlag.AlignRight, "#6b717c")
 
     def rule(self, y: float) -> None:
         self.p.setPen(QPen(QColor("#c9ced6"), 0.25 * MM))
-        self.p.drawLine(QPointF(MARGIN * MM, y * MM), QPointF((PAGE_W - MARGIN) * MM, y * MM))
+        self.p.drawLine(QPointF(lay.MARGIN * MM, y * MM),
+                        QPointF((lay.PAGE_W - lay.MARGIN) * MM, y * MM))
 
-    def image_with_marks(self, frame: QRectF) -> float:
-        """The radiograph fitted into ``frame`` with every measurement line and landmark;
-        returns its bottom in mm."""
+    # -- landmarks ----------------------------------------------------------------------
+
+    def landmark_list(self, x: float, y: float, w: float, h: float) -> float:
+        """The landmarks, each with its label, whole name and source; returns the bottom."""
         d = self.d
-        image = radiograph(d.image, d.window)
-        scale = min(frame.width() / image.width(), frame.height() / image.height())
-        target = QRectF(frame.x(), frame.y(), image.width() * scale, image.height() * scale)
-        # Resampled to the page's resolution: a full-size radiograph would only bloat the PDF.
-        self.p.drawImage(target.topLeft(), image.scaled(
-            round(target.width()), round(target.height()),
-            Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation))
-
-        def at(x: float, y: float) -> QPointF:  # pixel centres sit on integer coordinates
-            return QPointF(target.x() + (x + 0.5) * scale, target.y() + (y + 0.5) * scale)
-
-        segments = drawable([s for r in d.results for s in r.lines])
-        for colour, w in ((QColor(0, 0, 0, 170), 0.75), (LINE, 0.35)):
-            pen = QPen(colour, w * MM)
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            self.p.setPen(pen)
-            for a, b in segments:
-                self.p.drawLine(at(*a), at(*b))
-        label_font = _font(8, True)
-        for lm, label, colour in zip(d.landmarks, d.labels, d.colours):
-            if lm is None:
-                continue
-            c = at(lm.x, lm.y)
-            self.p.setPen(QPen(QColor("black"), 0.25 * MM))
-            self.p.setBrush(QColor(colour))
-            self.p.drawEllipse(c, 0.9 * MM, 0.9 * MM)
-            path = QPainterPath()
-            path.addText(c + QPointF(1.4 * MM, -1.1 * MM), label_font, label)
-            self.p.strokePath(path, QPen(QColor(0, 0, 0, 220), 0.45 * MM))
-            self.p.fillPath(path, QColor("white"))
-        self.p.setBrush(Qt.BrushStyle.NoBrush)
-        self.p.setPen(QPen(QColor("#8a93a0"), 0.2 * MM))
-        self.p.drawRect(target)
-        return target.bottom() / MM
-
-    def landmark_list(self, x: float, y: float, w: float, h: float) -> None:
-        d = self.d
-        self.text(x, y, w, 5, "Landmarks", _font(10, True))
-        n = max(len(d.landmarks), 1)
-        row = min(5.6, (h - 7) / n)
-        font = _font(min(8.0, row * 1.6))
-        for k, (lm, label, name, colour) in enumerate(
-                zip(d.landmarks, d.labels, d.names, d.colours)):
-            top = y + 7 + k * row
+        self.text(x, y, w, 5, "Landmarks", lay.font(10, True))
+        row = lay.list_row(len(d.landmarks), h, y)
+        sources = [source_text(lm) for lm in d.landmarks]
+        cols = lay.landmark_columns(d.labels, d.names, sources, w, row, self.writer)
+        font = lay.font(cols.points)
+        for k, (lm, label, name, colour, source) in enumerate(
+                zip(d.landmarks, d.labels, d.names, d.colours, sources)):
+            top = y + lay.LIST_HEAD + k * row
             if k % 2 == 0:
                 self.p.fillRect(_rect(x, top, w, row), QColor("#f1f3f6"))
             self.p.setPen(QPen(QColor("black"), 0.15 * MM))
             self.p.setBrush(QColor(colour))
             self.p.drawEllipse(QPointF((x + 2) * MM, (top + row / 2) * MM), 0.9 * MM, 0.9 * MM)
-            self.text(x + 4, top, 9, row, label, font)
-            self.text(x + 13, top, w - 41, row, name, font, colour="#4a505c")
-            low = is_low(lm)   # the rule the canvas and the list use
-            self.text(x + w - 27, top, 27, row, source_text(lm), font,
-                      colour="#b36b00" if low else "#1b1f24")
+            name_x = x + lay.SWATCH_W + cols.label_w
+            if label != name:
+                self.text(x + lay.SWATCH_W, top, cols.label_w, row, label, font, wrap=True)
+            else:   # no abbreviation: the name alone, over both columns
+                name_x = x + lay.SWATCH_W
+            self.text(name_x, top, x + w - cols.source_w - name_x, row, name, font,
+                      colour=GREY, wrap=True)
+            self.text(x + w - cols.source_w, top, cols.source_w, row, source, font,
+                      colour=WARN if is_low(lm) else INK, wrap=True)
+        return y + lay.LIST_HEAD + len(d.landmarks) * row
 
-    def table(self, y: float) -> float:
-        """The measurements; returns the y (mm) below it."""
-        d = self.d
-        self.text(MARGIN, y, 100, 6, "Measurements", _font(11, True))
-        y += 7
-        if d.analysis_name is None:
-            self.text(MARGIN, y, 150, 6, "No analysis for this landmark set.", _font(9))
-            return y + 6
-        row = 6.0
-        self.p.fillRect(_rect(MARGIN, y, PAGE_W - 2 * MARGIN, row), QColor("#dde2e8"))
-        self.cells(y, row, [t for t, _, _ in TABLE], _font(8.5, True))
-        for k, r in enumerate(d.results):
-            top = y + row * (k + 1)
+    # -- measurements -------------------------------------------------------------------
+
+    def row_height(self, r: MeasurementResult) -> float:
+        """A row tall enough for its wrapped cells."""
+        font = lay.font(TABLE_POINTS)
+        needed = max(lay.wrapped_height(t, font, w - 1.5, self.writer)
+                     for (_, w, _), t in zip(TABLE[1:], row_texts(r)))
+        return max(lay.ROW_MIN, needed + lay.ROW_PAD)
+
+    def table(self, part: lay.TablePart) -> None:
+        name, results = self.d.sections[part.section]
+        y = part.y
+        title = f"Measurements — {name}" + (" (continued)" if part.continued else "")
+        self.text(lay.MARGIN, y, lay.CONTENT_W, 6, title, lay.font(11, True))
+        y += lay.TITLE_H
+        self.p.fillRect(_rect(lay.MARGIN, y, lay.CONTENT_W, lay.HEAD_H), QColor("#dde2e8"))
+        self.cells(y, lay.HEAD_H, [t for t, _, _ in TABLE[1:]], lay.font(TABLE_POINTS, True))
+        y += lay.HEAD_H
+        if not results:
+            self.text(lay.MARGIN + 1.5, y, 150, lay.ROW_MIN, "No measurements in this analysis.",
+                      lay.font(TABLE_POINTS))
+            return
+        for k in range(part.start, part.end):
+            r, h = results[k], self.heights[part.section][k]
             if k % 2 == 1:
-                self.p.fillRect(_rect(MARGIN, top, PAGE_W - 2 * MARGIN, row), QColor("#f1f3f6"))
-            value = f"{r.value:.{2 if r.unit == '' else 1}f}" if math.isfinite(r.value) else "—"
-            cls = f"{r.class_name}  {class_text(r)}" if r.class_name else "not classified"
-            border = f"⚠ yes ({error_text(r)})" if r.borderline else (
-                f"no ({error_text(r)})" if r.class_name and error_text(r) else "")
-            self.cells(top, row, [r.name, value, r.unit, range_text(r), cls, border],
-                       _font(8.5), warn=r.borderline)
-        return y + row * (len(d.results) + 1)
+                self.p.fillRect(_rect(lay.MARGIN, y, lay.CONTENT_W, h), QColor("#f1f3f6"))
+            if drawable(r.lines):   # the colour of its lines on the image (none: none)
+                self.p.setPen(QPen(QColor("black"), 0.15 * MM))
+                self.p.setBrush(QColor(self.colours[lay.drawing_key(r)]))
+                self.p.drawRect(_rect(lay.MARGIN + 0.8, y + h / 2 - 1.3, 2.6, 2.6))
+            self.cells(y, h, row_texts(r), lay.font(TABLE_POINTS), warn=r.borderline)
+            y += h
 
     def cells(self, y: float, h: float, texts: list[str], font: QFont,
               warn: bool = False) -> None:
-        x = MARGIN
-        for k, ((_, w, right), text) in enumerate(zip(TABLE, texts)):
+        x = lay.MARGIN + TABLE[0][1]
+        for k, ((_, w, right), text) in enumerate(zip(TABLE[1:], texts)):
             align = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
-            colour = "#b36b00" if warn and k == len(TABLE) - 1 else "#1b1f24"
+            colour = WARN if warn and k == len(texts) - 1 else INK
             # 1.5 mm of air on the side the text is aligned to.
-            self.text(x if right else x + 1.5, y, w - 1.5, h, text, font, align, colour)
+            self.text(x if right else x + 1.5, y, w - 1.5, h, text, font, align, colour,
+                      wrap=True)
             x += w

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QSplitter, QTabWidget, QVBoxLayout, QWidg
 
 from cc2d_app.canvas.geometry import spacing_from_line
 from cc2d_app.canvas.view import ImageCanvas
+from cc2d_app.controllers.analysis_controller import AnalysisController
 from cc2d_app.controllers.match_controller import MatchController
 from cc2d_app.controllers.report_actions import ReportActions
 from cc2d_app.controllers.training_controller import TrainingController
@@ -22,18 +23,18 @@ from cc2d_app.controllers.workers import ImageLoader
 from cc2d_app.dialogs.calibration_dialog import CalibrationDialog
 from cc2d_app.logic.annotation_flow import next_unplaced
 from cc2d_app.logic.annotation_state import AnnotationState
-from cc2d_app.logic.measurements import Dragged, measure_image, measurement_note, value_text
+from cc2d_app.logic.measurements import measurement_note, value_text
 from cc2d_app.logic.palette import landmark_colors
 from cc2d_app.logic.review import hover_text, is_low
 from cc2d_app.session import ProjectSession
 from cc2d_app.views.image_list import ImageListPanel
 from cc2d_app.views.image_on_screen import ImageOnScreen
 from cc2d_app.views.landmark_panel import LandmarkPanel
-from cc2d_app.views.measurements_panel import MeasurementsPanel
+from cc2d_app.views.measurements_panel import MeasurementsPanel, Section, key
 from cc2d_app.views.training_panel import TrainingPanel
 from cc2d_app.views.view_panel import ViewPanel
-from engine.analysis import MeasurementResult, analysis_for_schema
 from engine.project import Landmark, LandmarkSource
+from engine.project.measuring import Dragged
 
 SIDE_MIN_WIDTH = 300  # px
 
@@ -63,9 +64,11 @@ class Workspace(ImageOnScreen, QWidget):
         self.canvas = ImageCanvas()
         self.landmarks = LandmarkPanel(schema)
         self.view_panel = ViewPanel()
-        self.measurements = MeasurementsPanel(analysis_for_schema(schema.id, len(schema)))
-        self._results: list[MeasurementResult] = []
-        self.reports = ReportActions(session, self.measurements.analysis, self)
+        self.analyses = AnalysisController(session, self)
+        self.measurements = MeasurementsPanel(self.analyses.offered, self.analyses.chosen,
+                                              self.analyses.problems)
+        self._sections: list[Section] = []
+        self.reports = ReportActions(session, self.analyses, self)
         self.training_panel = TrainingPanel()
         self.training = TrainingController(session, self.training_panel, self)
         self.matching = MatchController(session, self.training_panel, self.training, self)
@@ -109,6 +112,7 @@ class Workspace(ImageOnScreen, QWidget):
         self.landmarks.restoreRequested.connect(self._restore)
         self.landmarks.reviewedRequested.connect(self.mark_reviewed_and_next)
         self.measurements.measurementSelected.connect(lambda _id: self._draw_measurement())
+        self.measurements.analysesChosen.connect(self._analyses_chosen)
         self.measurements.reportRequested.connect(self.write_report)
         self.measurements.compareRequested.connect(self.compare_images)
         self.reports.message.connect(self.messageText)
@@ -198,7 +202,7 @@ class Workspace(ImageOnScreen, QWidget):
             return
         from cc2d_app.dialogs.compare_dialog import CompareDialog
 
-        self._compare = CompareDialog(self.session, self.measurements.analysis, self.current_id,
+        self._compare = CompareDialog(self.session, self.analyses, self.current_id,
                                       self)
         self._compare.open()
 
@@ -314,17 +318,23 @@ class Workspace(ImageOnScreen, QWidget):
     def _refresh_measurements(self, dragged: Dragged | None = None) -> None:
         """Measure the image on screen, with the landmark being ``dragged`` where it is
         now (nothing written: ~0.4 ms, so every mouse move)."""
-        analysis = self.measurements.analysis
-        if analysis is None or self.current_id is None:
+        if self.current_id is None:
             return
         rec = self.session.image(self.current_id)
         points = self.session.landmarks(self.current_id)
-        self._results = measure_image(analysis, points, rec.spacing, dragged)
-        self.measurements.show_results(self._results, measurement_note(points, rec.spacing))
+        self._sections = self.analyses.sections(self.current_id, dragged)
+        self.measurements.show_results(self._sections, measurement_note(points, rec.spacing),
+                                       " ".join(self.analyses.sigma_note()))
         self._draw_measurement()
 
+    def _analyses_chosen(self, analysis_ids: list[str]) -> None:
+        self.analyses.choose(analysis_ids)
+        self._refresh_measurements()
+
     def _draw_measurement(self) -> None:
-        r = next((r for r in self._results if r.id == self.measurements.selected()), None)
+        picked = self.measurements.selected()
+        r = next((r for b, results in self._sections for r in results
+                  if key(b.analysis.id, r.id) == picked), None)
         if r is None:
             self.canvas.show_measurement([], "", False)
         else:

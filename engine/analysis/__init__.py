@@ -1,9 +1,18 @@
-"""Cephalometric (and other) analyses: measurements defined as data over landmark numbers,
-their classes, and whether a class could flip within the landmarks' expected error."""
+"""Cephalometric (and other) analyses: measurements defined as data over landmark codes,
+their norms and classes, and how likely each class is to be another given how far off
+each landmark may be."""
 
-from engine.analysis.analysis import ASSUMED_MM_PER_PX, Analysis
-from engine.analysis.loader import analysis_for_schema, load_analysis, shipped_analysis_ids
-from engine.analysis.model import AnalysisError, ClassRange, Measurement, MeasurementResult
+from engine.analysis.analysis import Analysis
+from engine.analysis.bound import ASSUMED_MM_PER_PX, BoundAnalysis
+from engine.analysis.library import (
+    Library,
+    analyses_for_schema,
+    library,
+    load_analysis,
+    user_analyses_dir,
+)
+from engine.analysis.model import AnalysisError, ClassRange, Measurement, MeasurementResult, Norm
 
-__all__ = ["ASSUMED_MM_PER_PX", "Analysis", "AnalysisError", "ClassRange", "Measurement",
-           "MeasurementResult", "analysis_for_schema", "load_analysis", "shipped_analysis_ids"]
+__all__ = ["ASSUMED_MM_PER_PX", "Analysis", "AnalysisError", "BoundAnalysis", "ClassRange",
+           "Library", "Measurement", "MeasurementResult", "Norm", "analyses_for_schema",
+           "library", "load_analysis", "user_analyses_dir"]

@@ -68,3 +68,22 @@ def distance(P: np.ndarray, start: int, end: int,
 def ratio(P: np.ndarray, numerator: tuple[int, int], denominator: tuple[int, int]) -> np.ndarray:
     """|numerator| / |denominator| of two point pairs."""
     return distance(P, *numerator) / distance(P, *denominator)
+
+
+def projection(P: np.ndarray, start: int, end: int, line: tuple[int, int]) -> np.ndarray:
+    """The length of start → end projected on the direction of ``line``, in pixels:
+    negative where it points against the line (the Wits appraisal's AO-BO)."""
+    d = _vector(P, *line)
+    return _dot(_vector(P, start, end), d) / np.hypot(d[..., 0], d[..., 1])
+
+
+def point_line(P: np.ndarray, point: int, line: tuple[int, int],
+               frame: tuple[int, int, int] | None) -> np.ndarray:
+    """The distance of ``point`` from the line in pixels, signed for a face looking right
+    (y down): positive in front of a line drawn downwards, above one drawn forwards
+    (the side the line's direction turns to anticlockwise on screen). ``frame`` turns
+    the sign for a face looking left."""
+    c, _ = line
+    d = _vector(P, *line)
+    side = -_cross(d, _vector(P, c, point)) / np.hypot(d[..., 0], d[..., 1])
+    return side if frame is None else side * handedness(P, frame)

@@ -1,7 +1,9 @@
-"""What an analysis is made of: measurements, their classes, and a measured result.
+"""What an analysis is made of: measurements over landmark codes, their norms and classes,
+and a measured result.
 
-Landmark numbers in analysis files are 1-based like the landmark files; everything here
-holds 0-based indices into the ``(N, 2)`` point array.
+Measurements name landmarks by code (``"S"``, ``"N"``, ``"A"``: a schema's abbreviations)
+or by a point the analysis derives from them (a midpoint), so an analysis fits any
+landmark schema that has the points it uses (:mod:`engine.analysis.bound`).
 """
 
 from __future__ import annotations
@@ -10,23 +12,24 @@ from dataclasses import dataclass
 
 from engine.errors import CC2DError
 
-KINDS = ("angle", "line_angle", "distance", "ratio", "sum")
+KINDS = ("angle", "line_angle", "distance", "projection", "point_line", "ratio", "sum")
 # What a measurement's value is; sums must add like to like.
 QUANTITY_OF_KIND = {"angle": "angle", "line_angle": "angle", "distance": "length",
-                    "ratio": "ratio"}
+                    "projection": "length", "point_line": "length", "ratio": "ratio"}
 
 Segment = tuple[tuple[float, float], tuple[float, float]]
+Line = tuple[str, str]
 
 
 class AnalysisError(CC2DError):
-    """An analysis file is malformed, or does not fit the landmarks it is given."""
+    """An analysis or norms file is malformed, or does not fit the landmarks it is given."""
 
 
 @dataclass(frozen=True)
 class ClassRange:
     """One class of a measurement: values in [min, max] (either end open when None).
-    Classes are tried in file order and the first that holds the value wins, so a bound
-    shared by two classes belongs to the earlier one."""
+    Classes are tried in order and the first that holds the value wins, so a bound shared
+    by two classes belongs to the earlier one."""
 
     name: str
     meaning: str
@@ -40,25 +43,52 @@ class ClassRange:
 
 
 @dataclass(frozen=True)
-class Measurement:
-    """One measurement over landmark indices (0-based).
+class Norm:
+    """A population's mean ± standard deviation of a measurement, and where it is from."""
 
-    ``angle``: ``points`` = (a, vertex, b). ``line_angle``: ``lines`` = two directed
-    lines, signed (by the analysis' frame) when ``signed``. ``distance``: ``points`` =
-    (start, end), negative where end − start points against ``sign_along``.
-    ``ratio``: |lines[0]| / |lines[1]|. ``sum``: ``terms`` = (id, ±1) of earlier ones.
+    mean: float
+    sd: float
+    source: str = ""
+
+
+def norm_classes(norm: Norm, above: str, below: str) -> tuple[ClassRange, ...]:
+    """The classes a norm implies: within mean ± 1 SD, above it, below it."""
+    lo, hi = norm.mean - norm.sd, norm.mean + norm.sd
+    return (ClassRange("norm", "within the norm", lo, hi, normal=True),
+            ClassRange("high", above or "above the norm", min=hi),
+            ClassRange("low", below or "below the norm", max=lo))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measurement over landmark codes.
+
+    ``angle``: ``points`` = (a, vertex, b). ``line_angle``: ``lines`` = two directed lines,
+    signed (by the analysis' frame) when ``signed``. ``distance``: ``points`` = (start,
+    end), negative where end − start points against ``sign_along``. ``projection``:
+    ``points`` = (start, end) projected on the direction of ``lines[0]``. ``point_line``:
+    the signed distance of ``points[0]`` from ``lines[0]`` (positive in front of a line
+    drawn downwards, above one drawn forwards). ``ratio``: |lines[0]| / |lines[1]|
+    (× 100 when ``percent``). ``sum``: ``terms`` = (id, ±1) of earlier ones.
+    ``above`` / ``below``: what a value above / below the norm means, for the classes a
+    norm implies when the file gives none (``classes_from_norm``).
     """
 
     id: str
     name: str
     kind: str
     quantity: str                       # angle | length | ratio
-    points: tuple[int, ...] = ()
-    lines: tuple[tuple[int, int], ...] = ()
+    points: tuple[str, ...] = ()
+    lines: tuple[Line, ...] = ()
     signed: bool = False
-    sign_along: tuple[int, int] | None = None
+    sign_along: Line | None = None
     terms: tuple[tuple[str, float], ...] = ()
+    percent: bool = False
     classes: tuple[ClassRange, ...] = ()
+    norm: Norm | None = None
+    above: str = ""
+    below: str = ""
+    classes_from_norm: bool = False
     hidden: bool = False                # a part of a sum, not reported on its own
     description: str = ""
     note: str = ""
@@ -71,20 +101,24 @@ class Measurement:
         normal = next((c for c in self.classes if c.normal), None)
         return None if normal is None else (normal.min, normal.max)
 
-    def bounds(self) -> tuple[float, ...]:
-        """Every finite class bound, where the class may change."""
-        return tuple(sorted({b for c in self.classes for b in (c.min, c.max) if b is not None}))
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """The landmark codes (or derived points) this measurement itself names."""
+        return tuple(dict.fromkeys(
+            self.points + tuple(c for line in self.lines for c in line)))
 
 
 @dataclass(frozen=True)
 class MeasurementResult:
     """A measurement on one image.
 
-    ``unit``: "°", "mm", "px" (a length without a spacing: never classified) or "" (ratio).
-    ``error_bound``: the value's spread (same unit) when each landmark it uses errs by its
-    expected error, independently (first-order propagation); ``borderline`` is True when
-    value ± error_bound reaches another class. ``uses``: 0-based landmark indices;
-    ``lines``: segments in image pixels to draw. ``note`` says what limits the result.
+    ``unit``: "°", "mm", "px" (a length without a spacing: never classified), "%" or ""
+    (ratio). ``interval``: where the value lies with 90 % probability, and
+    ``p_other_class`` the probability that its class differs, when each landmark it uses
+    errs by its expected error (sampled); ``borderline`` is True when that probability is
+    material (:data:`engine.analysis.uncertainty.FLAG_PROBABILITY`). ``deviation_sd``:
+    (value − norm mean) / norm SD. ``uses``: 0-based landmark indices; ``lines``:
+    segments in image pixels to draw. ``note`` says what limits the result.
     """
 
     id: str
@@ -97,5 +131,9 @@ class MeasurementResult:
     borderline: bool
     uses: tuple[int, ...]
     lines: tuple[Segment, ...]
-    error_bound: float
+    interval: tuple[float, float]
+    p_other_class: float
+    norm: Norm | None = None
+    deviation_sd: float | None = None
+    description: str = ""
     note: str = ""

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.cli import project_jobs_cmd
+from engine.cli import project_jobs_cmd, project_measure_cmd
 from engine.cli.common import add_device_argument, cancel_on_interrupt, print_progress
 from engine.data.image_keys import names_image
 from engine.errors import ProjectError
@@ -87,6 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_device_argument(p)
     p.set_defaults(func=cmd_match)
     project_jobs_cmd.register(sub)
+    project_measure_cmd.register(sub)
 
 
 def cmd_create(args: argparse.Namespace) -> int:

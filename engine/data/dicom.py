@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,12 +145,23 @@ def _import_pydicom(path: Path) -> Any:
     return pydicom
 
 
-def _read_dataset(path: Path, *, stop_before_pixels: bool) -> Dataset:
+def read_tags(path: str | os.PathLike[str], keywords: Sequence[str]) -> Dataset:
+    """Only the attributes ``keywords`` of a DICOM file (and its character set): the
+    others and the pixel data are skipped unparsed, so this costs a header's read."""
+    path = Path(path)
+    datadict = _import_pydicom(path).datadict
+    tags = [tag for tag in (datadict.tag_for_keyword(k) for k in keywords) if tag is not None]
+    return _read_dataset(path, stop_before_pixels=True, specific_tags=tags)
+
+
+def _read_dataset(path: Path, *, stop_before_pixels: bool,
+                  specific_tags: Sequence[int] | None = None) -> Dataset:
     pydicom = _import_pydicom(path)
     try:
         # force=True also accepts old files without the 128-byte preamble; the
         # callers check that the result actually describes an image.
-        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True)
+        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True,
+                               specific_tags=specific_tags)
     except OSError as exc:
         from engine.data.header import open_error
 

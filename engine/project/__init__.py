@@ -25,6 +25,7 @@ from engine.project.model import (
     RunState,
     SkippedFile,
 )
+from engine.project.patient import PatientFields
 from engine.project.schema import (
     LandmarkDef,
     LandmarkSchema,
@@ -45,6 +46,7 @@ __all__ = [
     "LandmarkDef",
     "LandmarkSchema",
     "LandmarkSource",
+    "PatientFields",
     "Project",
     "ReviewStatus",
     "Run",

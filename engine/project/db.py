@@ -98,7 +98,20 @@ CREATE TABLE predictions (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# Version 4: patient and exam fields per image (engine.project.patient); no row: none
+# entered, a DICOM shows its header's.
+_V4 = """
+CREATE TABLE patient_fields (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    patient_id TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    exam_date TEXT NOT NULL,
+    operator TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _DAMAGED_HINT = (

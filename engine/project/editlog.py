@@ -22,6 +22,7 @@ from typing import Any
 from engine.errors import ProjectError
 from engine.project import rows
 from engine.project.model import EditEntry, Landmark, LandmarkSource, parse_enum
+from engine.project.patient import FIELDS as PATIENT_COLUMNS  # the columns are the fields
 from engine.project.schema import LandmarkSchema
 
 IMAGE_COLUMNS = (
@@ -96,7 +97,8 @@ def last_redoable(conn: sqlite3.Connection) -> EditEntry | None:
 
 
 def touched_images(conn: sqlite3.Connection, item: EditEntry) -> frozenset[int]:
-    """Ids of the images whose landmarks, status, spacing or path ``item`` changed."""
+    """Ids of the images whose landmarks, status, spacing, path or patient fields
+    ``item`` changed."""
     if item.undoes is not None:
         return touched_images(conn, entry(conn, item.undoes))
     data = item.data
@@ -109,7 +111,7 @@ def touched_images(conn: sqlite3.Connection, item: EditEntry) -> frozenset[int]:
                             if i is not None])
     if item.action == "template":
         return frozenset(i for i in (data["before"], data["after"]) if i is not None)
-    if item.action in ("spacing", "relocate"):
+    if item.action in ("spacing", "relocate", "patient"):
         return frozenset({data["image"]})
     if item.action == "add_images":
         return frozenset(img["id"] for img in data["images"])
@@ -158,6 +160,19 @@ def _apply_relocate(conn: sqlite3.Connection, data: dict[str, Any], side: str) -
     conn.execute("UPDATE images SET path = ? WHERE id = ?", (data[side], data["image"]))
 
 
+def _apply_patient(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
+    # A side is None (no fields stored: a DICOM shows its header's) or the five fields.
+    value = data[side]
+    if value is None:
+        conn.execute("DELETE FROM patient_fields WHERE image_id = ?", (data["image"],))
+        return
+    conn.execute(
+        f"INSERT OR REPLACE INTO patient_fields (image_id, {', '.join(PATIENT_COLUMNS)}) "
+        f"VALUES (?{', ?' * len(PATIENT_COLUMNS)})",
+        (data["image"], *(value[c] for c in PATIENT_COLUMNS)),
+    )
+
+
 def _apply_add_images(conn: sqlite3.Connection, data: dict[str, Any], side: str) -> None:
     if side == "after":
         cols = ", ".join(IMAGE_COLUMNS)
@@ -179,6 +194,7 @@ ACTIONS: dict[str, Callable[[sqlite3.Connection, dict[str, Any], str], None]] = 
     "template": _apply_template,
     "spacing": _apply_spacing,
     "relocate": _apply_relocate,
+    "patient": _apply_patient,
     "add_images": _apply_add_images,
 }
 

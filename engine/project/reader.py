@@ -12,9 +12,9 @@ from typing import Any
 from engine.project.store import Project
 
 READS = frozenset({
-    "edit_log", "folder", "image", "images", "integrity_check", "landmarks", "predictions",
-    "read_only", "run", "runs", "runs_dir", "schema", "status_counts", "template",
-    "touched_images", "undo_redo_state",
+    "edit_log", "folder", "image", "images", "integrity_check", "landmarks", "patient",
+    "predictions", "read_only", "run", "runs", "runs_dir", "schema", "status_counts",
+    "stored_patient", "template", "touched_images", "undo_redo_state",
 })
 
 

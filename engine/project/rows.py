@@ -31,6 +31,9 @@ from engine.project.model import (
     Run,
     RunState,
 )
+from engine.project.patient import FIELDS as PATIENT_FIELDS
+from engine.project.patient import PatientFields
+from engine.project.patient import problem as patient_problem
 from engine.project.schema import LandmarkSchema
 
 MAX_SIDE = 1_000_000   # pixels: far past any radiograph, short of sizing arrays absurdly
@@ -178,6 +181,18 @@ def landmark(file: Path, row: sqlite3.Row, table: str, image_id: int, n_landmark
                            c.optional_number("confidence"))
 
 
+def patient(file: Path, row: sqlite3.Row) -> PatientFields:
+    """A ``patient_fields`` row: each field text of limited length, dates ISO or empty."""
+    c = Cells(file, "patient_fields row of image {id}", {"id": row["image_id"], **dict(row)})
+    values = {}
+    for key in PATIENT_FIELDS:
+        why = patient_problem(key, c.values.get(key))
+        if why is not None:
+            raise c.fail(key, why)
+        values[key] = c.values[key]
+    return PatientFields(**values)
+
+
 def run(file: Path, row: sqlite3.Row, checkpoint: Callable[[str], Path],
         folder: Callable[[int], Path]) -> Run:
     """A ``runs`` row; ``checkpoint`` resolves its stored checkpoint path, ``folder`` names
@@ -279,6 +294,15 @@ def _spacing(value: Any, what: str) -> None:
         raise _Bad(f"{what}: {exc}") from None
 
 
+def _patient(value: Any, what: str) -> None:
+    if value is None:
+        return
+    _need(isinstance(value, dict), f"{what} is not an object")
+    for key in PATIENT_FIELDS:
+        why = patient_problem(key, value.get(key))
+        _need(why is None, f"{what}.{key}: {why}")
+
+
 def _path(value: Any, what: str) -> None:
     _need(isinstance(value, str) and bool(value), f"{what} is not a path")
 
@@ -307,5 +331,6 @@ _DATA: dict[str, Callable[[dict[str, Any]], None]] = {
     "template": lambda data: _sides(data, "change", _optional_id),
     "spacing": _one_image(_spacing),
     "relocate": _one_image(_path),
+    "patient": _one_image(_patient),
     "add_images": _add_images,
 }

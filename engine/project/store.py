@@ -3,7 +3,8 @@
 Every mutating call is one committed transaction that also appends to the edit
 log, so a crash never loses an edit that returned and :meth:`Project.undo` can
 revert any user edit (undo and redo: :mod:`engine.project.history`; landmark and
-status edits: :mod:`engine.project.edits`). Landmark indices are 0-based here (files
+status edits: :mod:`engine.project.edits`; patient and exam fields:
+:mod:`engine.project.patient_store`). Landmark indices are 0-based here (files
 use 1-based).
 """
 
@@ -30,6 +31,7 @@ from engine.project.model import (
     ImageCheck,
     ImageRecord,
 )
+from engine.project.patient_store import PatientMixin
 from engine.project.predictions import PredictionsMixin
 from engine.project.runs import RUNS_DIR, RunsMixin
 from engine.project.schema import LandmarkSchema, default_schema
@@ -37,7 +39,7 @@ from engine.project.schema import LandmarkSchema, default_schema
 Point = tuple[float, float]
 
 
-class Project(EditsMixin, HistoryMixin, PredictionsMixin, RunsMixin):
+class Project(EditsMixin, HistoryMixin, PatientMixin, PredictionsMixin, RunsMixin):
     """An open project. Create with :meth:`create` or :meth:`open`; close when done."""
 
     def __init__(self, folder: Path, db: dbm.Database, lock: ProjectLock | None) -> None:

@@ -79,6 +79,7 @@ def test_the_same_head_placed_otherwise_superimposes_exactly(qtbot, tmp_path):
     expected = sorted((round(x, 6), round(y, 6)) for x, y in points)
     assert np.allclose(_second_dots(dialog), expected, atol=1e-5)
     rows = _rows(dialog)
+    assert rows.pop("ISBI 2015 challenge classification") == ("", "", "")   # its heading
     assert rows and all(change in ("0.0°", "0.0 px", "0.00") for _a, _b, change in rows.values())
     # Registered on another pair (Gonion towards Menton): a rigid turn still matches.
     dialog.at.setFocus()
@@ -96,13 +97,14 @@ def test_the_same_head_placed_otherwise_superimposes_exactly(qtbot, tmp_path):
 def test_a_moved_point_shows_its_change_as_measured(qtbot, tmp_path):
     folder, points, _later = patient_project(tmp_path, move_a=12.0)
     window, dialog = _open_dialog(qtbot, folder)
-    analysis = load_analysis("isbi2015")
+    schema = default_schema()
+    analysis = load_analysis("isbi2015").bind([schema.label(i) for i in range(len(schema))])
     moved = points.copy()
     moved[A_POINT, 0] += 12.0   # SNA is the same on the turned copy: angles do not turn
     sna = {r.id: r.value for r in analysis.measure(moved, None)}["SNA"] - \
         {r.id: r.value for r in analysis.measure(points, None)}["SNA"]
     assert abs(sna) > 1.0
-    first, second, change = _rows(dialog)[analysis.by_id("SNA").name]
+    first, second, change = _rows(dialog)[analysis.analysis.by_id("SNA").name]
     assert change == f"{sna:+.1f}°"
     assert _second_dots(dialog) != sorted((round(x, 6), round(y, 6)) for x, y in points)
     assert "no pixel size" not in dialog.legend.text()
@@ -127,3 +129,30 @@ def test_the_default_pair_is_s_n_when_the_schema_has_them():
     assert default_pair(default_schema()) == (0, 1)
     assert default_pair(LandmarkSchema.from_names(["Tip", "Nasion", "Sella"])) == (2, 1)
     assert default_pair(LandmarkSchema.from_names(["Tip", "Base"])) == (0, 1)
+
+
+def test_the_superimposition_report(qtbot, tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    from cc2d_app.dialogs import file_dialogs
+
+    folder, _points, _later = patient_project(tmp_path, move_a=12.0)
+    out = tmp_path / "sup"
+    monkeypatch.setattr(file_dialogs, "choose_save_file", lambda *a: str(out))
+    window, dialog = _open_dialog(qtbot, folder)
+    assert dialog.report.isEnabled()
+    qtbot.mouseClick(dialog.report, LEFT)
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("Written to"), timeout=20000)
+    pdf = out.with_suffix(".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    rows = _rows(dialog)
+    window.close()
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split()).replace("ﬁ", "fi")
+    assert "Superimposition" in text and "Registered at S, oriented on S–N" in text
+    assert "ISBI 2015 challenge classification" in text
+    first, second, change = rows["SNA"]
+    assert f"SNA {first} {second} {change}" in text

@@ -58,3 +58,16 @@ def mirrored(points: np.ndarray) -> np.ndarray:
     out = points.copy()
     out[:, 0] = 1000.0 - out[:, 0]
     return out
+
+
+def isbi_codes() -> list[str]:
+    """The ISBI schema's landmark codes, in its order (the skull's)."""
+    from engine.project import default_schema
+    schema = default_schema()
+    return [schema.label(i) for i in range(len(schema))]
+
+
+def isbi_analysis():
+    """The shipped ISBI 2015 analysis bound to the skull's 19 landmarks."""
+    from engine.analysis import load_analysis
+    return load_analysis("isbi2015").bind(isbi_codes())

@@ -9,10 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.analysis import load_analysis
-from tests.engine.analysis.skull import SPACING, skull
+from tests.engine.analysis.skull import SPACING, isbi_analysis, skull
 
-ISBI = load_analysis("isbi2015")
+ISBI = isbi_analysis()
 BASE = skull()
 jitter = arrays(np.float64, BASE.shape, elements=st.floats(-40, 40))
 

@@ -63,9 +63,22 @@ def test_stacks_are_measured_per_set():
     np.testing.assert_allclose(geometry.distance(stack, 0, 3), [5.0, 10.0, 5.0])
 
 
-def _analysis(measurements, landmarks=5, frame=(1, 2, 3)):
-    return parse_analysis({"format": 1, "id": "t", "name": "t", "landmarks": landmarks,
-                           "frame": list(frame), "measurements": measurements})
+CODES = [f"L{k}" for k in range(1, 6)]   # landmark k of P (1-based) is code Lk
+
+
+def _codes(value):
+    if isinstance(value, int):
+        return f"L{value}"
+    return [_codes(v) for v in value]
+
+
+def _analysis(measurements, frame=(1, 2, 3)):
+    for m in measurements:
+        for key in ("points", "lines"):
+            if key in m:
+                m[key] = _codes(m[key])
+    return parse_analysis({"format": 2, "id": "t", "name": "t", "frame": _codes(list(frame)),
+                           "measurements": measurements}).bind(CODES)
 
 
 def test_sums_and_differences_of_measurements():
@@ -110,3 +123,32 @@ def test_lines_to_draw_and_landmarks_used():
     (r,) = a.measure(P, 1.0)
     assert r.uses == (0, 1, 2)
     assert r.lines == (((0.0, 0.0), (10.0, 0.0)), ((0.0, 0.0), (0.0, 10.0)))
+
+
+def test_projection_on_a_line_and_its_sign():
+    # 0→3 is (3, 4); on the direction 0→1 (x) it is 3, on 1→0 it is -3.
+    assert geometry.projection(P, 0, 3, (0, 1)) == pytest.approx(3.0)
+    assert geometry.projection(P, 0, 3, (1, 0)) == pytest.approx(-3.0)
+    assert geometry.projection(P, 0, 3, (0, 4)) == pytest.approx(7.0 / math.sqrt(2))
+
+
+def test_point_to_line_distance_and_its_side():
+    # 0→2 points down: (3, 4) lies 3 px in front (+x) of it; 0→1 points forwards: (3, 4)
+    # lies 4 px below it, so -4; a mirrored image keeps the sign with a frame.
+    assert geometry.point_line(P, 3, (0, 2), None) == pytest.approx(3.0)
+    assert geometry.point_line(P, 3, (0, 1), None) == pytest.approx(-4.0)
+    flipped = P * np.array([-1.0, 1.0])
+    assert geometry.point_line(flipped, 3, (0, 2), (0, 1, 2)) == pytest.approx(3.0)
+
+
+def test_a_derived_midpoint_and_a_percent_ratio():
+    a = parse_analysis({"format": 2, "id": "t", "name": "t",
+                        "derived": {"M": {"mid": ["L2", "L3"]}},
+                        "measurements": [
+                            {"id": "D", "kind": "distance", "points": ["L1", "M"]},
+                            {"id": "R", "kind": "ratio", "lines": [["L1", "L4"], ["L1", "L2"]],
+                             "percent": True}]}).bind(CODES)
+    got = {r.id: r for r in a.measure(P, 1.0)}
+    assert got["D"].value == pytest.approx(math.hypot(5.0, 5.0))     # to (5, 5)
+    assert got["D"].uses == (0, 1, 2)
+    assert (got["R"].value, got["R"].unit) == (pytest.approx(50.0), "%")

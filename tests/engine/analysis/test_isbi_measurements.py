@@ -5,13 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from engine.analysis import load_analysis
-from tests.engine.analysis.skull import SPACING, direction, mirrored, skull
+from tests.engine.analysis.skull import SPACING, direction, isbi_analysis, mirrored, skull
 
 
 @pytest.fixture(scope="module")
 def isbi():
-    return load_analysis("isbi2015")
+    return isbi_analysis()
 
 
 def measure(analysis, points):
@@ -71,7 +70,9 @@ def test_palatal_plane_tipped_up_lowers_odi_and_apdi(isbi, flip):
     ({"ab_mp": 80.0}, "ODI", 82.0, "C2"), ({"ab_mp": 64.0}, "ODI", 66.0, "C3"),
     ({"fhi": 0.8}, "FHI", 0.8, "C2"), ({"fhi": 0.6}, "FHI", 0.6, "C3"),
     ({"fma": 33.0}, "FMA", 33.0, "C2"), ({"fma": 25.0}, "FMA", 25.0, "C3"),
-    ({"mw_mm": 1.0}, "MW", 1.0, "C2"), ({"mw_mm": -2.0}, "MW", -2.0, "C3"),
+    # MW follows the challenge's code: exactly 0 is C2, and 0-2 mm falls through to C3.
+    ({"mw_mm": 0.0}, "MW", 0.0, "C2"), ({"mw_mm": 1.0}, "MW", 1.0, "C3"),
+    ({"mw_mm": -2.0}, "MW", -2.0, "C3"),
     ({"mw_mm": 6.0}, "MW", 6.0, "C4"), ({"mw_mm": 4.5}, "MW", 4.5, "C1"),
 ])
 def test_classes_of_each_measurement(isbi, kwargs, mid, value, cls):

@@ -59,7 +59,8 @@ def test_what_cannot_be_registered_says_why(first_mm, second_mm, on, second_poin
 
 
 def _result(mid, value, unit="°"):
-    return MeasurementResult(mid, mid, value, unit, None, None, None, False, (), (), 0.0)
+    return MeasurementResult(mid, mid, value, unit, None, None, None, False, (), (),
+                             (value, value), 0.0)
 
 
 def test_the_change_of_every_measurement():

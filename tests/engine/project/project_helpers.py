@@ -42,8 +42,9 @@ def write_png(path: Path, seed: int, size: tuple[int, int] = (40, 32)) -> Path:
 
 def write_dicom(path: Path, *, pixel_data: bool = True, transfer_syntax: str | None = None,
                 encapsulated: bytes | None = None, spacing: tuple[float, float] | None = None,
-                ) -> Path:
-    """A small 16-bit monochrome DICOM (optionally without pixels, compressed or with spacing)."""
+                **attributes: object) -> Path:
+    """A small 16-bit monochrome DICOM (optionally without pixels, compressed or with spacing);
+    ``attributes``: more header values by keyword (``PatientName="Doe^John"``)."""
     pydicom = pytest.importorskip("pydicom")
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.encaps import encapsulate
@@ -62,6 +63,8 @@ def write_dicom(path: Path, *, pixel_data: bool = True, transfer_syntax: str | N
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
     if spacing is not None:
         ds.PixelSpacing = list(spacing)
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
     if encapsulated is not None:
         ds.PixelData = encapsulate([encapsulated])
         ds["PixelData"].VR = "OB"

@@ -286,7 +286,7 @@ def test_format_1_file_is_upgraded_and_undo_redo_work(tmp_path: Path) -> None:
     folder = tmp_path / "proj"
     write_v1_project(folder)
     with Project.open(folder) as project:
-        assert project._db.query("PRAGMA user_version")[0][0] == dbm.SCHEMA_VERSION == 3
+        assert project._db.query("PRAGMA user_version")[0][0] == dbm.SCHEMA_VERSION == 4
         assert project.image(1).user_spacing == Spacing(0.1, 0.2, "user")
         assert project.undo_redo_state() == ("spacing of a.png: [0.1, 0.2]",
                                              "set (1.0, 2.0) J1 on image 1")

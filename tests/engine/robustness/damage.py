@@ -12,14 +12,15 @@ from typing import Any
 import torch
 
 from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.project import LandmarkSchema, LandmarkSource, Project, export
+from engine.project import LandmarkSchema, LandmarkSource, PatientFields, Project, export
 
-TABLES = ("project", "images", "landmarks", "predictions", "runs", "edit_log")
+TABLES = ("project", "images", "landmarks", "predictions", "patient_fields", "runs",
+          "edit_log")
 
 
 def small_project(folder: Path) -> Path:
     """A 3-landmark project of two phantoms with a template, points, a kept prediction, a
-    review status, a user spacing and a run: a row in every table."""
+    review status, a user spacing, patient fields and a run: a row in every table."""
     write_phantom_dataset(folder / "img", 2, PhantomSpec(n_landmarks=3, width=40, height=30))
     with Project.create(folder / "p", LandmarkSchema.from_names(["A", "B", "C"])) as project:
         first, second = project.add_images([folder / "img"]).added
@@ -29,6 +30,8 @@ def small_project(folder: Path) -> Path:
         project.apply_edits({second.id: {1: point}}, predictions={second.id: {1: point}},
                             statuses={second.id: "needs_attention"})
         project.set_user_spacing(second.id, (0.1, 0.1))
+        project.set_patient(second.id, PatientFields("Doe, Jane", "P1", "1980-01-02",
+                                                     "2024-05-06", "Smith, Ann"))
         project.add_run({"profile": "tiny"})
     return folder / "p"
 
@@ -76,6 +79,7 @@ def read_everything(project: Path, out: Path) -> None:
         for rec in p.images():
             p.landmarks(rec.id)
             p.predictions(rec.id)
+            p.patient(rec.id)
         p.template()
         p.status_counts()
         p.runs()
