@@ -22,7 +22,8 @@ SAMPLES = 400
 # Flagged when the class is nearly as likely to be another as this one. Chosen on the ISBI
 # training split (benchmarks/analysis_isbi.py): the lowest of 0.25, 0.3, …, 0.5 at which
 # the doctors' mean points, with a clinician's σ, get at most 1.5 flags per image (the
-# senior and junior doctors' classes differ in ~0.9 of the 8 ISBI measurements per image).
+# senior and the junior doctor's classes differ from their mean's in 0.8-0.9 of the 8 ISBI
+# measurements per image).
 FLAG_PROBABILITY = 0.45
 INTERVAL = (5.0, 95.0)   # percentiles: a 90 % interval
 _SEED = 20150

@@ -7,6 +7,7 @@ import math
 import threading
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from test_measurements_panel import open_measurements

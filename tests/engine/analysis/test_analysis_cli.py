@@ -103,3 +103,24 @@ def test_committed_isbi_benchmark_is_reproduced(tmp_path):
         assert got["borderline"] == source["borderline"], name
         for mid, m in source["measurements"].items():
             assert got["measurements"][mid]["confusion"] == m["confusion"], (name, mid)
+
+
+@pytest.mark.skipif(not (DATA / "landmarks.csv").is_file(), reason="needs ../shared/data/isbi2015")
+def test_expert_exact_points_are_rarely_flagged():
+    """On the doctors' mean points of test1, with a clinician's σ per landmark, the ISBI
+    analysis flags one or two of its eight classes per image, not most of them."""
+    import numpy as np
+
+    from engine.analysis.point_error import load_model
+    from engine.data.landmarks import read_landmark_csv
+    from tests.engine.analysis.skull import isbi_analysis
+
+    truth = read_landmark_csv(DATA / "landmarks.csv")
+    with open(DATA / "landmarks.csv", newline="", encoding="utf-8") as f:
+        test1 = sorted({row["image"] for row in csv.DictReader(f) if row["split"] == "test1"})
+    bound = isbi_analysis()
+    sigma = load_model().observer(bound.codes)
+    flags = np.array([sum(r.borderline for r in bound.measure(truth.points[i], 0.2, sigma))
+                      for i in test1])
+    assert len(flags) == 150
+    assert flags.mean() <= 1.5 and np.mean(flags <= 2) >= 0.8
