@@ -53,7 +53,7 @@ class CompareDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare two radiographs of one patient")
-        self.resize(980, 640)
+        self.resize(1100, 660)
         self._session, self._analyses, self._first = session, analyses, first_id
         schema = session.schema
         self.second = QComboBox()
@@ -98,8 +98,8 @@ class CompareDialog(QDialog):
         side.addWidget(self.legend)
         side.addWidget(self.table, 1)
         body = QHBoxLayout()
-        body.addWidget(self.view, 3)
-        body.addLayout(side, 2)
+        body.addWidget(self.view, 1)
+        body.addLayout(side, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(self.message)
@@ -207,6 +207,7 @@ class CompareDialog(QDialog):
             for change in measurement_changes(before, after):
                 texts = (change.name, *change_texts(change))
                 item = QTreeWidgetItem(list(texts))
+                item.setToolTip(0, change.name)
                 for col in (1, 2, 3):
                     item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight)
                 self.table.addTopLevelItem(item)

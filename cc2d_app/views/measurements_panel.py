@@ -231,9 +231,9 @@ class MeasurementsPanel(QWidget):
         cls = item.child(0)
         words = class_text(r) or "not classified"
         deviation = deviation_text(r)
-        line = words + (f" · {deviation}" if deviation and r.class_name else "")
+        line = words + (f" ({deviation})" if deviation and r.class_name else "")
         if r.borderline:
-            line += f" — borderline ({100 * r.p_other_class:.0f} %)"
+            line += f" · {100 * r.p_other_class:.0f} % other"
         cls.setText(0, line)
         cls.setIcon(0, self._borderline if r.borderline else self._blank)
         m = bound.analysis.by_id(r.id)
@@ -247,7 +247,10 @@ class MeasurementsPanel(QWidget):
     # -- interaction -------------------------------------------------------------------
 
     def _toggled(self, _checked: bool) -> None:
-        self.chosen = [aid for aid, a in self._actions.items() if a.isChecked()]
+        # In the order chosen: what was shown stays on top, a new pick goes below it.
+        ticked = [aid for aid, a in self._actions.items() if a.isChecked()]
+        self.chosen = [a for a in self.chosen if a in ticked] + [
+            a for a in ticked if a not in self.chosen]
         self._build()
         self.analysesChosen.emit(list(self.chosen))
 
