@@ -150,6 +150,7 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
 
     from cc2d_app.controllers.report_actions import report_data
     from cc2d_app.views.report import write_report
+    from cc2d_app.dialogs.patient_dialog import PatientDialog
     from engine.project import PatientFields
 
     ws = window.workspace
@@ -184,6 +185,11 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
     compare.reject()
     window.session.set_patient(image_id, PatientFields(
         "Sample, Patient", "ISBI-125", "", "2015-01-01", "ISBI 2015 annotators"))
+    window.act_patient.trigger()
+    pump(app, 0.3)
+    dialog = window.findChild(PatientDialog)
+    dialog.grab().save(str(OUT / "patient_dialog.png"))
+    dialog.reject()
     pdf = write_report(scratch / "report.pdf", report_data(
         window.session, image_id, ws.analyses.measuring(), None, ws.analyses.sigma_note()))
     if shutil.which("pdftoppm") is None:
