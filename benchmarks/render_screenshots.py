@@ -149,8 +149,8 @@ def render_measurements(app, window, image_id: int, scratch: Path) -> None:
     from PySide6.QtTest import QTest
 
     from cc2d_app.controllers.report_actions import report_data
-    from cc2d_app.views.report import write_report
     from cc2d_app.dialogs.patient_dialog import PatientDialog
+    from cc2d_app.views.report import write_report
     from engine.project import PatientFields
 
     ws = window.workspace

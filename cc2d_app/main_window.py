@@ -265,7 +265,8 @@ class MainWindow(WindowActions, QMainWindow):
     def _export(self) -> None:
         if self.session is None or self.workspace is None:
             return
-        dialog = ExportDialog(self.session, self.workspace.current_id, self, self.settings)
+        dialog = ExportDialog(self.session, self.workspace.current_id, self, self.settings,
+                              self.workspace.dicom_choices())
         self._dialog = dialog
         dialog.open()
 

@@ -118,6 +118,27 @@ def check_dicom() -> str:
     return f"CT_small.dcm decoded, 128×128, {spacing.row_mm:.3g} mm pixels"
 
 
+def check_dicom_sr() -> str:
+    """An SR over a Secondary Capture, in memory and read back (highdicom's tables)."""
+    import io
+
+    import numpy as np
+    import pydicom
+
+    from engine.dicom_out.source import secondary_capture
+    from engine.dicom_out.sr import PointOut, measurement_report
+    from engine.project import PatientFields
+
+    sc = secondary_capture(np.linspace(0, 1, 64).reshape(8, 8), PatientFields(), None, "self")
+    sr = measurement_report(sc, [PointOut("S", "Sella", 2.0, 3.0, "template")], [], "self")
+    buffer = io.BytesIO()
+    sr.save_as(buffer, enforce_file_format=True)
+    back = pydicom.dcmread(io.BytesIO(buffer.getvalue()))
+    if back.StudyInstanceUID != sc.StudyInstanceUID:
+        raise SelfTestError("the SR is not in its image's study")
+    return "an SR over a Secondary Capture written and read back"
+
+
 def check_resources() -> str:
     from engine.analysis.library import library, shipped_analyses_dir
     from engine.analysis.point_error import load_model
@@ -202,6 +223,7 @@ CHECKS: tuple[Check, ...] = (
     ("pretrained weights", check_pretrained_weights),
     ("CUDA", check_cuda),
     ("DICOM", check_dicom),
+    ("DICOM SR", check_dicom_sr),
     ("resources", check_resources),
     ("Qt plugins", check_qt_plugins),
     ("icons", check_icon),

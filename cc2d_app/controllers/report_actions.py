@@ -70,6 +70,11 @@ class ReportActions(QObject):
         self._analyses = analyses
         self._parent = parent
 
+    def report_data_for(self, image_ids: list[int]) -> dict[int, ReportData]:
+        """Each image's report as Ctrl+P would write it (its own window), read now."""
+        measuring, note = self._analyses.measuring(), self._analyses.sigma_note()
+        return {i: report_data(self._session, i, measuring, None, note) for i in image_ids}
+
     def report(self, image_id: int, window: tuple[float, float, bool] | None) -> None:
         """Ask where, then write ``image_id``'s report (the radiograph in ``window``)."""
         rec = self._session.image(image_id)

@@ -33,6 +33,7 @@ from cc2d_app.dialogs.error_dialog import show_error
 from cc2d_app.logic.palette import WARNING
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
+from cc2d_app.views.report import report_pdf
 from engine.project import Project, ReviewStatus
 from engine.project.annotated import export_annotated
 from engine.project.export import count_points, export, missing_files
@@ -44,6 +45,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "slicer": ("3D Slicer markups (.mrk.json, one per image)", "slicer"),
     "coco": ("COCO keypoints", "coco_keypoints.json"),
     "png": ("Annotated PNGs (image with points and names)", "annotated"),
+    "dicom-sr": ("DICOM: SR of landmarks and measurements, the report as Encapsulated "
+                 "PDF, per image", "dicom"),
 }
 SCOPES = ("all", "reviewed", "current")
 
@@ -66,9 +69,21 @@ def image_scope(project: Project, scope: str, current: int | None) -> list[int]:
             or r.status == ReviewStatus.REVIEWED or (template and r.id == template.id)]
 
 
+@dataclass(frozen=True)
+class DicomChoices:
+    """What a DICOM export takes from the open project: the analyses chosen in the
+    Analysis tab and, per image id, its PDF report's data (gathered on the GUI thread)."""
+
+    analyses: list[str]
+    reports: Callable[[list[int]], dict[int, Any]]
+
+
 def export_function(project: Project, formats: list[str], folder: Path,
-                    image_ids: list[int]) -> Callable[[Any, threading.Event], ExportResult]:
-    """A Task function writing every chosen format into ``folder``."""
+                    image_ids: list[int], analyses: list[str] | None = None,
+                    reports: dict[int, Any] | None = None
+                    ) -> Callable[[Any, threading.Event], ExportResult]:
+    """A Task function writing every chosen format into ``folder`` (``reports``: the
+    report data of each image, drawn into the DICOM export's Encapsulated PDFs)."""
 
     def run(progress: Callable[[int, int], None], cancel: threading.Event) -> ExportResult:
         files: list[Path] = []
@@ -78,6 +93,9 @@ def export_function(project: Project, formats: list[str], folder: Path,
             out = folder / FORMATS[fmt][1]
             if fmt == "png":
                 files += export_annotated(project, out, image_ids)
+            elif fmt == "dicom-sr":
+                files += export(project, out, fmt, image_ids, analyses,
+                                (lambda i: report_pdf(reports[i])) if reports else None)
             else:
                 files += export(project, out, fmt, image_ids)
             progress(k + 1, len(formats))
@@ -92,9 +110,11 @@ class ExportDialog(QDialog):
     """Non-blocking (``open()``); ``finishedExport`` carries the ExportResult."""
 
     def __init__(self, session: ProjectSession, current_id: int | None,
-                 parent: QWidget | None = None, settings: AppSettings | None = None) -> None:
+                 parent: QWidget | None = None, settings: AppSettings | None = None,
+                 dicom: DicomChoices | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._dicom = dicom
         project = session.reader()
         default_folder = session.folder / "exports"
         self.setWindowTitle("Export landmarks")
@@ -183,7 +203,12 @@ class ExportDialog(QDialog):
         ids = image_scope(self._project, self.chosen_scope(), self._current)
         if self._settings is not None:
             self._settings.set_export_choices(self.chosen_formats(), self.chosen_scope())
-        task = Task(export_function(self._project, self.chosen_formats(), folder, ids), self)
+        formats = self.chosen_formats()
+        analyses, reports = None, None
+        if "dicom-sr" in formats and self._dicom is not None:
+            analyses, reports = self._dicom.analyses, self._dicom.reports(ids)
+        task = Task(export_function(self._project, formats, folder, ids, analyses, reports),
+                    self)
         task.succeeded.connect(self._done)
         task.failed.connect(lambda exc, tb: show_error(self, "Export failed", exc, details=tb))
         task.finished.connect(self._task_ended)

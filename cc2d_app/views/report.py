@@ -67,6 +67,13 @@ class ReportData:
 
 def write_report(path: str | os.PathLike[str], data: ReportData) -> Path:
     """Write the report to ``path`` (atomically) and return it."""
+    out = Path(path)
+    atomic_write_bytes(out, report_pdf(data))
+    return out
+
+
+def report_pdf(data: ReportData) -> bytes:
+    """The report as PDF bytes (for a file, or a DICOM Encapsulated PDF)."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
@@ -81,9 +88,7 @@ def write_report(path: str | os.PathLike[str], data: ReportData) -> Path:
     finally:
         painter.end()
     buffer.close()
-    out = Path(path)
-    atomic_write_bytes(out, bytes(QByteArray(buffer.data())))
-    return out
+    return bytes(QByteArray(buffer.data()))
 
 
 def radiograph(image: ImageRecord, window: tuple[float, float, bool] | None) -> QImage:

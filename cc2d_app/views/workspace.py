@@ -21,6 +21,7 @@ from cc2d_app.controllers.report_actions import ReportActions
 from cc2d_app.controllers.training_controller import TrainingController
 from cc2d_app.controllers.workers import ImageLoader
 from cc2d_app.dialogs.calibration_dialog import CalibrationDialog
+from cc2d_app.dialogs.export_dialog import DicomChoices
 from cc2d_app.logic.annotation_flow import next_unplaced
 from cc2d_app.logic.annotation_state import AnnotationState
 from cc2d_app.logic.measurements import measurement_note, value_text
@@ -208,6 +209,10 @@ class Workspace(ImageOnScreen, QWidget):
 
     def export_measurements_csv(self) -> None:
         self.reports.measurements_csv()
+
+    def dicom_choices(self) -> DicomChoices:
+        """The chosen analyses and each image's report, for a DICOM export."""
+        return DicomChoices(list(self.analyses.chosen), self.reports.report_data_for)
 
     def set_template_here(self) -> None:
         if self.current_id is not None:

@@ -22,7 +22,7 @@ from engine.project import (
 from engine.project.export import missing_files
 from engine.project.schema import DEFAULT_SCHEMA_ID, shipped_schema_ids
 
-FORMATS = ("csv", "json", "slicer", "coco")
+FORMATS = ("csv", "json", "slicer", "coco", "dicom-sr")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,7 +62,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="export landmarks (the project is opened read-only)")
     p.add_argument("folder", help="project folder")
     p.add_argument("out", help="output file (csv, json, coco) or folder (slicer)")
-    p.add_argument("--format", choices=FORMATS, default="csv", help="default: csv")
+    p.add_argument("--format", choices=FORMATS, default="csv",
+                   help="default: csv; dicom-sr: a DICOM measurement report per image "
+                   "(and a Secondary Capture of a non-DICOM image) in the folder OUT")
+    p.add_argument("--analysis", action="append", default=None,
+                   help="dicom-sr: an analysis the reports hold (repeat; default: the "
+                   "landmark schema's own, see `cc2d analyses`)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("template", help="choose the template image")
@@ -116,7 +121,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with Project.open(args.folder, read_only=True) as project:
-        paths = export(project, args.out, args.format)
+        paths = export(project, args.out, args.format, analyses=args.analysis)
         gone = missing_files(project)
     where = paths[0] if len(paths) == 1 else f"{len(paths)} files in {args.out}"
     print(f"exported {args.format} to {where}")

@@ -222,11 +222,14 @@ def export_json(project: Project, path: str | os.PathLike[str], image_ids: Image
 
 
 def export(project: Project, out: str | os.PathLike[str], fmt: str,
-           image_ids: ImageIds = None) -> list[Path]:
-    """Export in ``fmt`` (csv, json, slicer, coco); returns the files written.
+           image_ids: ImageIds = None, analyses: Collection[str] | None = None,
+           report_pdf: Callable[[int], bytes] | None = None) -> list[Path]:
+    """Export in ``fmt`` (csv, json, slicer, coco, dicom-sr); returns the files written.
 
-    ``out`` is a file for csv/json/coco and a folder for slicer (one file per image);
-    ``image_ids`` limits it to those images (e.g. the reviewed ones).
+    ``out`` is a file for csv/json/coco and a folder for slicer and dicom-sr (files per
+    image); ``image_ids`` limits it to those images (e.g. the reviewed ones);
+    ``analyses``: the analysis ids a dicom-sr report holds (default: the schema's own);
+    ``report_pdf``: image id → its PDF report, filed beside a dicom-sr report.
     """
     # Imported here because both modules build on this one.
     from engine.project.coco import export_coco
@@ -237,6 +240,26 @@ def export(project: Project, out: str | os.PathLike[str], fmt: str,
     }
     if fmt == "slicer":
         return export_slicer(project, Path(out), image_ids)
+    if fmt == "dicom-sr":
+        return _dicom_sr(project, Path(out), image_ids, analyses, report_pdf)
     if fmt not in single:
-        raise ProjectError(f"unknown export format '{fmt}'; use csv, json, slicer or coco")
+        raise ProjectError(f"unknown export format '{fmt}'; use csv, json, slicer, coco or "
+                           "dicom-sr")
     return [single[fmt](project, Path(out), image_ids)]
+
+
+def _dicom_sr(project: Project, folder: Path, image_ids: ImageIds,
+              analyses: Collection[str] | None,
+              report_pdf: Callable[[int], bytes] | None) -> list[Path]:
+    from engine.analysis import analyses_for_schema, library
+    from engine.analysis.point_error import load_model
+    from engine.project.dicom_export import export_dicom_sr
+    from engine.project.measuring import project_measuring
+
+    schema = project.schema
+    codes = [schema.label(i) for i in range(len(schema))]
+    chosen = ([library().get(a) for a in analyses] if analyses is not None
+              else list(analyses_for_schema(schema.id)))
+    measuring = project_measuring(project, [a.bind(codes) for a in chosen], load_model())
+    return export_dicom_sr(project, folder, None if image_ids is None else list(image_ids),
+                           measuring, report_pdf)

@@ -294,3 +294,42 @@ def test_pagination_keeps_titles_with_rows_and_the_notes_on_the_page():
     layout = paginate([[6.0] * 4], notes_h=30, first_top=report_layout.BOTTOM - 45)
     assert layout.notes_page == 1 and layout.notes_y == report_layout.TOP_LATER
     assert paginate([], notes_h=10, first_top=200) == report_layout.Layout([[]], 0, 200)
+
+
+def test_dicom_export_holds_the_chosen_analyses_and_the_report(qtbot, project, tmp_path):
+    import pydicom
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton
+
+    from cc2d_app.dialogs.export_dialog import ExportDialog
+    from engine.dicom_out.sr import read_report
+
+    folder, ids, names = project
+    window = MainWindow()
+    show_active(qtbot, window)
+    window.open_project(str(folder))
+    window.act_export.trigger()
+    dialog = window.findChild(ExportDialog)
+    qtbot.waitExposed(dialog)
+    boxes = {b.text().split(":")[0]: b for b in dialog.findChildren(QCheckBox)}
+    for name, box in boxes.items():   # DICOM only
+        if box.isChecked() != (name == "DICOM"):
+            qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert [n for n, b in boxes.items() if b.isChecked()] == ["DICOM"]
+    out = dialog.findChild(QLineEdit, "exportFolder")
+    out.selectAll()
+    qtbot.keyClicks(out, str(tmp_path / "out"))
+    qtbot.mouseClick(next(b for b in dialog.findChildren(QPushButton) if b.text() == "Export"),
+                     Qt.MouseButton.LeftButton)
+    status = dialog.findChild(QLabel, "exportStatus")
+    qtbot.waitUntil(lambda: "Wrote" in status.text(), timeout=30000)
+    window.close()
+    stem = names[1].rsplit(".", 1)[0]
+    dicom = tmp_path / "out" / "dicom"
+    sr, sc, doc = (dicom / f"{stem}_{kind}.dcm" for kind in ("sr", "sc", "report"))
+    back = read_report(sr)
+    assert len(back.points) == 19 and ("isbi2015", "SNA") in back.values
+    pdf = pydicom.dcmread(doc)
+    assert bytes(pdf.EncapsulatedDocument).startswith(b"%PDF")
+    assert pdf.StudyInstanceUID == pydicom.dcmread(sc).StudyInstanceUID
+    assert str(pdf.PatientName) == "Doe^Jane"
