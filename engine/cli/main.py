@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
         analysis_cmd,
         bench_cmd,
         evaluate_cmd,
+        pacs_cmd,
         project_cmd,
         refit_cmd,
         run_cmd,
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in (ssl_cmd, run_cmd, refit_cmd, evaluate_cmd, project_cmd, bench_cmd,
-                   analysis_cmd, suggest_cmd):
+                   analysis_cmd, suggest_cmd, pacs_cmd):
         module.register(sub)
     return parser
 
