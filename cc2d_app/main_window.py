@@ -101,9 +101,18 @@ class MainWindow(WindowActions, QMainWindow):
 
     # -- projects ---------------------------------------------------------------------------
 
-    def new_project(self) -> None:
-        dialog = NewProjectDialog(self)
+    def new_project(self, images_folder: str | None = None) -> None:
+        dialog = NewProjectDialog(self, images_folder=images_folder)
         dialog.accepted.connect(lambda: self._create(dialog.result_spec()))
+        self._dialog = dialog
+        dialog.open()
+
+    def new_project_from_pacs(self) -> None:
+        """Search a PACS, fetch a study's images, then the usual New project dialog."""
+        from cc2d_app.dialogs.pacs_dialog import PacsDialog
+
+        dialog = PacsDialog(self)
+        dialog.fetched.connect(self.new_project)
         self._dialog = dialog
         dialog.open()
 

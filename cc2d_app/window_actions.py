@@ -31,7 +31,10 @@ class WindowActions:
 
     def _build_actions(self) -> None:
         a = self._action
-        self.act_new = a("mdi6.folder-plus", "&New project…", self.new_project, QKeySequence.New)
+        self.act_new = a("mdi6.folder-plus", "&New project…", lambda: self.new_project(),
+                         QKeySequence.New)
+        self.act_pacs = a("mdi6.server-network", "New project from &PACS…",
+                          self.new_project_from_pacs)
         self.act_open = a("mdi6.folder-open", "&Open project…", self.open_project_dialog,
                           QKeySequence.Open)
         self.act_demo = a("mdi6.flask-outline", "Open &demo", self.open_demo)
@@ -68,7 +71,8 @@ class WindowActions:
                              self._improve)
         menu = self.menuBar()
         for title, actions in (
-            ("&Project", [self.act_new, self.act_open, self.act_demo, None, self.act_add,
+            ("&Project", [self.act_new, self.act_pacs, self.act_open, self.act_demo, None,
+                          self.act_add,
                           self.act_export, self.act_measurements_csv, None, self.act_close,
                           None, self.act_quit]),
             ("&Edit", [self.act_undo, self.act_redo]),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ from cc2d_app.logic.palette import WARNING
 from cc2d_app.session import ProjectSession
 from cc2d_app.settings import AppSettings
 from cc2d_app.views.report import report_pdf
+from engine.pacs import settings as pacs_settings
+from engine.pacs.connection import Connection, PacsError
+from engine.pacs.transfer import Sent, send_files
 from engine.project import Project, ReviewStatus
 from engine.project.annotated import export_annotated
 from engine.project.export import count_points, export, missing_files
@@ -58,6 +61,7 @@ class ExportResult:
     images: int
     folder: Path
     missing: list[str]  # images whose files are gone (their landmarks are exported)
+    sent: list[Sent] = field(default_factory=list)   # what the PACS accepted or refused
 
 
 def image_scope(project: Project, scope: str, current: int | None) -> list[int]:
@@ -80,13 +84,15 @@ class DicomChoices:
 
 def export_function(project: Project, formats: list[str], folder: Path,
                     image_ids: list[int], analyses: list[str] | None = None,
-                    reports: dict[int, Any] | None = None
+                    reports: dict[int, Any] | None = None, send: Connection | None = None
                     ) -> Callable[[Any, threading.Event], ExportResult]:
     """A Task function writing every chosen format into ``folder`` (``reports``: the
-    report data of each image, drawn into the DICOM export's Encapsulated PDFs)."""
+    report data of each image, drawn into the DICOM export's Encapsulated PDFs; ``send``:
+    the PACS the DICOM objects then go to)."""
 
     def run(progress: Callable[[int, int], None], cancel: threading.Event) -> ExportResult:
         files: list[Path] = []
+        sent: list[Sent] = []
         for k, fmt in enumerate(formats):
             if cancel.is_set():
                 break
@@ -94,14 +100,17 @@ def export_function(project: Project, formats: list[str], folder: Path,
             if fmt == "png":
                 files += export_annotated(project, out, image_ids)
             elif fmt == "dicom-sr":
-                files += export(project, out, fmt, image_ids, analyses,
-                                (lambda i: report_pdf(reports[i])) if reports else None)
+                dicom = export(project, out, fmt, image_ids, analyses,
+                               (lambda i: report_pdf(reports[i])) if reports else None)
+                files += dicom
+                if send is not None and dicom:
+                    sent = send_files(send, dicom)
             else:
                 files += export(project, out, fmt, image_ids)
             progress(k + 1, len(formats))
         gone = [r.name for r in missing_files(project, image_ids)]
         return ExportResult(files, count_points(project, image_ids), len(image_ids), folder,
-                            gone)
+                            gone, sent)
 
     return run
 
@@ -133,6 +142,17 @@ class ExportDialog(QDialog):
             box.toggled.connect(self._validate)
             self.format_boxes[key] = box
             fl.addWidget(box)
+        self.send = QCheckBox("… and send them to the PACS")
+        self.send.setObjectName("sendToPacs")
+        try:
+            self._pacs: Connection | None = pacs_settings.load()
+        except PacsError:
+            self._pacs = None
+        self.send.setToolTip("Store the SRs, reports and captures on the PACS set up in "
+                             "New project from PACS… (STOW-RS)" if self._pacs else
+                             "Set up a PACS first: Project ▸ New project from PACS…")
+        self.format_boxes["dicom-sr"].toggled.connect(self._validate)
+        fl.addWidget(self.send)
 
         scope = QGroupBox("Images")
         sl = QVBoxLayout(scope)
@@ -195,6 +215,7 @@ class ExportDialog(QDialog):
             self.folder.setText(folder)
 
     def _validate(self) -> None:
+        self.send.setEnabled(self._pacs is not None and "dicom-sr" in self.chosen_formats())
         ok = bool(self.chosen_formats()) and bool(self.folder.text().strip())
         self.export_button.setEnabled(ok and self._task is None)
 
@@ -207,8 +228,9 @@ class ExportDialog(QDialog):
         analyses, reports = None, None
         if "dicom-sr" in formats and self._dicom is not None:
             analyses, reports = self._dicom.analyses, self._dicom.reports(ids)
-        task = Task(export_function(self._project, formats, folder, ids, analyses, reports),
-                    self)
+        send = self._pacs if self.send.isChecked() and self.send.isEnabled() else None
+        task = Task(export_function(self._project, formats, folder, ids, analyses, reports,
+                                    send), self)
         task.succeeded.connect(self._done)
         task.failed.connect(lambda exc, tb: show_error(self, "Export failed", exc, details=tb))
         task.finished.connect(self._task_ended)
@@ -229,5 +251,18 @@ class ExportDialog(QDialog):
             f"{result.images} image(s) to <b>{result.folder}</b>:<br>{names}"
             + (f"<br><span style='color:{WARNING}'>{len(result.missing)} image file(s) are "
                f"missing ({', '.join(result.missing[:3])}…); their landmarks were exported, "
-               "annotated PNGs could not be drawn.</span>" if result.missing else ""))
+               "annotated PNGs could not be drawn.</span>" if result.missing else "")
+            + _sent_text(result.sent))
         self.adjustSize()  # the result text is longer than the empty label was
+
+
+def _sent_text(sent: list[Sent]) -> str:
+    """What the PACS did with the objects sent: all accepted, or which it refused, why."""
+    if not sent:
+        return ""
+    refused = [s for s in sent if not s.accepted]
+    text = f"<br>PACS: {len(sent) - len(refused)} of {len(sent)} object(s) accepted"
+    if refused:
+        text += (f"<br><span style='color:{WARNING}'>refused: " + "; ".join(
+            f"{s.path.name} ({s.reason})" for s in refused[:5]) + "</span>")
+    return text

@@ -52,7 +52,8 @@ def default_project_dir(images_dir: Path) -> Path:
 class NewProjectDialog(QDialog):
     """Collects a :class:`NewProjectSpec`; Create stays disabled until every part is valid."""
 
-    def __init__(self, parent: QWidget | None = None, settings: AppSettings | None = None):
+    def __init__(self, parent: QWidget | None = None, settings: AppSettings | None = None,
+                 images_folder: str | None = None):
         super().__init__(parent)
         self.setWindowTitle("New project")
         self.setMinimumSize(720, 560)
@@ -98,6 +99,8 @@ class NewProjectDialog(QDialog):
         self._project.textEdited.connect(self._project_edited)
         self._project.textChanged.connect(self._validate)
         self._schema.changed.connect(self._validate)
+        if images_folder:   # e.g. a study just fetched from a PACS
+            self._images.setText(images_folder)
         self._validate()
 
     def result_spec(self) -> NewProjectSpec:

@@ -29,3 +29,6 @@ def _collect_garbage_between_tests():
     import gc
 
     gc.collect()
+
+
+from tests.orthanc_server import orthanc  # noqa: E402, F401 (a fixture: a real PACS)

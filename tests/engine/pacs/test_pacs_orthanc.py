@@ -8,11 +8,8 @@ import numpy as np
 import pydicom
 import pytest
 
-from conftest import PASSWORD, USER, free_port
 from engine.analysis import load_analysis
 from engine.analysis.point_error import load_model
-from engine.data.phantom import PhantomSpec, write_phantom_dataset
-from engine.dicom_out.source import secondary_capture
 from engine.dicom_out.sr import read_report, write_dataset
 from engine.pacs.connection import Connection, PacsError
 from engine.pacs.search import search_studies
@@ -20,6 +17,7 @@ from engine.pacs.transfer import fetch_study, send_files
 from engine.project import Landmark, LandmarkSource, PatientFields, Project, default_schema
 from engine.project.dicom_export import export_dicom_sr
 from engine.project.measuring import project_measuring
+from tests.orthanc_server import PASSWORD, USER, free_port, upload_phantoms
 
 PATIENT = PatientFields("Ceph, Test", "CC2D-7", "2001-02-03", "2024-05-06", "")
 
@@ -27,20 +25,8 @@ PATIENT = PatientFields("Ceph, Test", "CC2D-7", "2001-02-03", "2024-05-06", "")
 @pytest.fixture(scope="module")
 def uploaded(orthanc, tmp_path_factory):
     """Three phantom cephalograms of one patient as DICOM DX, stored on the PACS."""
-    root = tmp_path_factory.mktemp("phantoms")
-    paths, table = write_phantom_dataset(root / "png", 3,
-                                         PhantomSpec(n_landmarks=19, width=160, height=200))
-    from engine.data.images import load_image
-    files = []
-    for k, p in enumerate(paths):
-        ds = secondary_capture(load_image(p).pixels, PATIENT, (0.1, 0.1), "phantom study")
-        ds.SOPInstanceUID = f"{ds.SOPInstanceUID[:-3]}{k:03d}"
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.Modality, ds.StudyDescription = "DX", "Lateral ceph"
-        files.append(write_dataset(root / f"ceph{k}.dcm", ds))
     conn = Connection(orthanc.dicomweb, USER, PASSWORD)
-    sent = send_files(conn, files)
-    assert all(s.accepted for s in sent), sent
+    files, table, paths = upload_phantoms(conn, tmp_path_factory.mktemp("phantoms"), PATIENT)
     return conn, files, table, paths
 
 
