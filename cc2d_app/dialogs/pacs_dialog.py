@@ -1,6 +1,6 @@
 """Project ▸ New project from PACS…: the PACS to use (kept in the user's settings, the
-password in a file only they can read), a study search, and the chosen study's images
-fetched into a folder with progress and cancel; ``fetched`` then carries the folder, for
+password in a file only they can read), a study search, its series to pick, and their
+images fetched into a folder with progress and cancel; ``fetched`` then carries the folder, for
 the usual New project dialog. Search and fetch run in Tasks (engine.pacs)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,7 +35,13 @@ from cc2d_app.dialogs.error_dialog import show_error
 from engine.errors import CancelledError
 from engine.pacs import settings as pacs_settings
 from engine.pacs.connection import Connection, PacsError
-from engine.pacs.search import RADIOGRAPH_MODALITIES, StudyFound, search_studies
+from engine.pacs.search import (
+    RADIOGRAPH_MODALITIES,
+    SeriesFound,
+    StudyFound,
+    list_series,
+    search_studies,
+)
 from engine.pacs.transfer import FetchReport, fetch_study
 
 COLUMNS = ("Date", "Patient", "Patient ID", "Modality", "Description", "Objects")
@@ -112,7 +118,14 @@ class PacsDialog(QDialog):
         self.table.setHeaderLabels(list(COLUMNS))
         self.table.setRootIsDecorated(False)
         self.table.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._validate)
+        self.table.itemSelectionChanged.connect(self._study_picked)
+        self.series = QTreeWidget()
+        self.series.setObjectName("pacsSeries")
+        self.series.setHeaderLabels(["Series", "Modality", "Objects"])
+        self.series.setRootIsDecorated(False)
+        self.series.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.series.itemChanged.connect(lambda *_: self._validate())
+        self._series: list[SeriesFound] = []
         self.table.itemDoubleClicked.connect(lambda *_: self._fetch())
         self.status = QLabel()
         self.status.setObjectName("pacsStatus")
@@ -128,7 +141,9 @@ class PacsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(server)
         layout.addWidget(query)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(QLabel("Series to fetch (reports and documents are left out):"))
+        layout.addWidget(self.series, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self._validate()
@@ -136,6 +151,10 @@ class PacsDialog(QDialog):
     def connection(self) -> Connection:
         return Connection(self.url.text().strip(), self.user.text().strip(),
                           self.password.text(), self.verify.isChecked())
+
+    def chosen_series(self) -> list[str]:
+        return [s.uid for k, s in enumerate(self._series)
+                if self.series.topLevelItem(k).checkState(0) == Qt.CheckState.Checked]
 
     def chosen(self) -> StudyFound | None:
         items = self.table.selectedItems()
@@ -182,6 +201,30 @@ class PacsDialog(QDialog):
                             + ("; pick one and fetch it" if studies else ""))
         self._validate()
 
+    def _study_picked(self) -> None:
+        self._series = []
+        self.series.clear()
+        study = self.chosen()
+        if study is None or self._task is not None:
+            self._validate()
+            return
+        conn = self.connection()
+        self._start(lambda _p, _c: list_series(conn, study.uid), self._show_series,
+                    "Listing its series…")
+
+    def _show_series(self, series: list[SeriesFound]) -> None:
+        self._series = series
+        self.series.clear()
+        for s in series:
+            item = QTreeWidgetItem([s.description or s.uid, s.modality,
+                                    "" if s.n_instances is None else str(s.n_instances)])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(0, Qt.CheckState.Checked if s.holds_images
+                               else Qt.CheckState.Unchecked)
+            self.series.addTopLevelItem(item)
+        self.status.setText(f"{len(series)} series; fetch the ticked ones")
+        self._validate()
+
     def _fetch(self) -> None:
         study = self.chosen()
         if study is None or self._task is not None:
@@ -190,12 +233,12 @@ class PacsDialog(QDialog):
         folder = file_dialogs.choose_directory(self, "Fetch the images into", str(start))
         if not folder:
             return
-        conn, out = self.connection(), Path(folder)
+        conn, out, series = self.connection(), Path(folder), self.chosen_series()
         self._cancel = threading.Event()
         cancel = self._cancel
 
         def run(progress: Callable[[int, int], None], _c: threading.Event) -> FetchReport:
-            return fetch_study(conn, study.uid, out, progress, cancel)
+            return fetch_study(conn, study.uid, out, progress, cancel, series)
 
         self._start(run, lambda report: self._fetched(report, out), "Fetching…")
 
@@ -237,6 +280,8 @@ class PacsDialog(QDialog):
     def _validate(self) -> None:
         busy = self._task is not None
         self.search.setEnabled(not busy)
-        self.fetch.setEnabled(not busy and self.chosen() is not None)
+        self.fetch.setEnabled(not busy and self.chosen() is not None
+                              and bool(self.chosen_series()))
         self.cancel.setVisible(busy and self._cancel is not None)
         self.table.setEnabled(not busy)
+        self.series.setEnabled(not busy)

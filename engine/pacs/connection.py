@@ -18,6 +18,11 @@ class PacsError(CC2DError):
     """The PACS could not be reached, refused, or answered with something unusable."""
 
 
+class PacsRefused(PacsError):
+    """The server understood the request and will not do it (an HTTP 4xx other than
+    401, 403 or 404): e.g. an object it cannot store."""
+
+
 @dataclass(frozen=True)
 class Connection:
     url: str
@@ -71,7 +76,8 @@ def call(what: str, conn: Connection, fn: Callable[[], T]) -> T:
         if status == 404:
             raise PacsError(f"{what}: not on the PACS (HTTP 404); it may have been "
                             "deleted or moved") from None
-        raise PacsError(f"{what}: the PACS answered HTTP {status}: {_short(exc)}") from None
+        kind = PacsRefused if status is not None and 400 <= status < 500 else PacsError
+        raise kind(f"{what}: the PACS answered HTTP {status}: {_short(exc)}") from None
     except (requests.exceptions.RequestException, ValueError) as exc:
         # dicomweb-client raises ValueError for a reply it cannot decode.
         raise PacsError(f"{what}: {_short(exc)}") from None

@@ -104,3 +104,37 @@ def _person(item: dict, tag: str) -> str:
         family, _, given = value["Alphabetic"].partition("^")
         return f"{family}, {given.replace('^', ' ')}".strip(", ")[:256]
     return ""
+
+
+@dataclass(frozen=True)
+class SeriesFound:
+    uid: str
+    modality: str
+    description: str
+    n_instances: int | None
+
+    @property
+    def holds_images(self) -> bool:
+        """Whether the series is (likely) images: not a report, document or state."""
+        return self.modality not in NON_IMAGE_MODALITIES
+
+
+NON_IMAGE_MODALITIES = frozenset({"SR", "DOC", "PR", "KO", "REG", "SEG", "RWV", "ECG"})
+
+
+def list_series(conn: Connection, study_uid: str) -> list[SeriesFound]:
+    """The series of a study (QIDO-RS)."""
+    client = conn.client()
+    found = call(f"listing the series of {study_uid}", conn, lambda: client.search_for_series(
+        study_instance_uid=study_uid,
+        fields=["SeriesDescription", "NumberOfSeriesRelatedInstances"]))
+    out = []
+    for item in found:
+        if not isinstance(item, dict):
+            continue
+        uid = _text(item, "0020000E")
+        if _UID.match(uid) and len(uid) <= 64:
+            count = _value(item, "00201209")
+            out.append(SeriesFound(uid, _text(item, "00080060"), _text(item, "0008103E"),
+                                   count if isinstance(count, int) and count >= 0 else None))
+    return out

@@ -13,14 +13,14 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from engine.atomic import atomic_write_bytes
 from engine.errors import CancelledError
-from engine.pacs.connection import Connection, PacsError, call
+from engine.pacs.connection import Connection, PacsError, PacsRefused, call
 
 _UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 # Storage SOP classes that hold no radiograph: SR (…88.*), encapsulated documents
@@ -47,8 +47,10 @@ def is_image_class(sop_class_uid: str) -> bool:
 
 def fetch_study(conn: Connection, study_uid: str, folder: Path,
                 progress: Callable[[int, int], None] | None = None,
-                cancel: threading.Event | None = None) -> FetchReport:
-    """Retrieve the study's image instances into ``folder``."""
+                cancel: threading.Event | None = None,
+                series: Collection[str] | None = None) -> FetchReport:
+    """Retrieve the study's image instances (of ``series`` only, when given) into
+    ``folder``."""
     _check_uid(study_uid, "study")
     client = conn.client()
     instances = call(f"listing study {study_uid}", conn,
@@ -61,8 +63,11 @@ def fetch_study(conn: Connection, study_uid: str, folder: Path,
         if cancel is not None and cancel.is_set():
             raise CancelledError(f"fetch cancelled after {len(report.images)} image(s); "
                                  "fetching again resumes")
-        series, sop, sop_class = (_tag(item, t) for t in ("0020000E", "00080018", "00080016"))
-        if not (_UID.match(series) and _UID.match(sop)):
+        series_uid, sop, sop_class = (_tag(item, t)
+                                      for t in ("0020000E", "00080018", "00080016"))
+        if not (_UID.match(series_uid) and _UID.match(sop)):
+            continue
+        if series is not None and series_uid not in series:
             continue
         if not is_image_class(sop_class):
             report.not_images += 1
@@ -73,7 +78,7 @@ def fetch_study(conn: Connection, study_uid: str, folder: Path,
         else:
             dataset = call(f"retrieving image {sop}", conn, partial(
                 client.retrieve_instance, study_instance_uid=study_uid,
-                series_instance_uid=series, sop_instance_uid=sop))
+                series_instance_uid=series_uid, sop_instance_uid=sop))
             if str(getattr(dataset, "SOPInstanceUID", "")) != sop:
                 raise PacsError(f"the PACS sent another object than image {sop}")
             buffer = io.BytesIO()
@@ -108,20 +113,36 @@ def send_files(conn: Connection, paths: Sequence[Path]) -> list[Sent]:
         by_study.setdefault(str(getattr(ds, "StudyInstanceUID", "")), []).append((path, ds))
     client = conn.client()
     for study, items in by_study.items():
-        reply = call(f"sending {len(items)} object(s)", conn, partial(
-            client.store_instances, datasets=[ds for _, ds in items],
-            study_instance_uid=study or None))
-        refused = {str(getattr(r, "ReferencedSOPInstanceUID", "")):
-                   f"refused (failure reason {getattr(r, 'FailureReason', '?')})"
-                   for r in getattr(reply, "FailedSOPSequence", [])}
-        accepted = {str(getattr(r, "ReferencedSOPInstanceUID", ""))
-                    for r in getattr(reply, "ReferencedSOPSequence", [])}
-        for path, ds in items:
-            uid = str(getattr(ds, "SOPInstanceUID", ""))
-            if uid in accepted:
-                out.append(Sent(path, True))
-            else:
-                out.append(Sent(path, False, refused.get(uid, "not confirmed by the PACS")))
+        try:
+            out += _store(conn, client, study, items)
+        except PacsRefused:
+            # The server refused the request as a whole (HTTP 4xx): send one by one to
+            # say which object it refuses, and why.
+            for path, ds in items:
+                try:
+                    out += _store(conn, client, study, [(path, ds)])
+                except PacsRefused as exc:
+                    out.append(Sent(path, False, str(exc)))
+    return out
+
+
+def _store(conn: Connection, client: object, study: str,
+           items: list[tuple[Path, object]]) -> list[Sent]:
+    reply = call(f"sending {len(items)} object(s)", conn, partial(
+        client.store_instances, datasets=[ds for _, ds in items],
+        study_instance_uid=study or None))
+    refused = {str(getattr(r, "ReferencedSOPInstanceUID", "")):
+               f"refused (failure reason {getattr(r, 'FailureReason', '?')})"
+               for r in getattr(reply, "FailedSOPSequence", [])}
+    accepted = {str(getattr(r, "ReferencedSOPInstanceUID", ""))
+                for r in getattr(reply, "ReferencedSOPSequence", [])}
+    out = []
+    for path, ds in items:
+        uid = str(getattr(ds, "SOPInstanceUID", ""))
+        if uid in accepted:
+            out.append(Sent(path, True))
+        else:
+            out.append(Sent(path, False, refused.get(uid, "not confirmed by the PACS")))
     return out
 
 

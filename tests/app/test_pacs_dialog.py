@@ -8,6 +8,7 @@ import os
 import stat
 from pathlib import Path
 
+import test_report
 from gestures import show_active
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
@@ -18,11 +19,10 @@ from cc2d_app.dialogs.pacs_dialog import PacsDialog
 from cc2d_app.main_window import MainWindow
 from engine.pacs.connection import Connection
 from engine.project import PatientFields
-from test_report import project  # noqa: F401 (a fixture: an ISBI project, one reviewed)
-
 from tests.orthanc_server import PASSWORD, USER, upload_phantoms
 
 LEFT = Qt.MouseButton.LeftButton
+project = test_report.project   # the fixture: an ISBI project, one image reviewed
 
 
 def type_into(qtbot, dialog, name, text):
@@ -56,6 +56,10 @@ def test_search_and_fetch_a_study_into_a_new_project(qtbot, orthanc, tmp_path, m
         "2024-02-03", "Pacs, Patient", "PX-1", "DX")
     qtbot.mouseClick(dialog.table.viewport(), LEFT,
                      pos=dialog.table.visualItemRect(row).center())
+    qtbot.waitUntil(lambda: "1 series" in status.text(), timeout=10000)
+    series = dialog.series.topLevelItem(0)
+    assert series.text(1) == "DX"
+    assert series.checkState(0) == Qt.CheckState.Checked and dialog.fetch.isEnabled()
     qtbot.mouseClick(dialog.fetch, LEFT)
     qtbot.waitUntil(lambda: window.findChild(NewProjectDialog) is not None, timeout=20000)
     new = window.findChild(NewProjectDialog)

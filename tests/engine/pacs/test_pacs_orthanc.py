@@ -134,3 +134,39 @@ def test_the_cli_configures_searches_fetches_and_sends(orthanc, uploaded, tmp_pa
     os.chmod(secret, 0o644)
     assert main(["pacs", "search"]) == 2
     assert "can be read by other users" in capsys.readouterr().err
+
+
+def test_a_connection_cut_mid_fetch_leaves_only_whole_images_and_resumes(uploaded, tmp_path,
+                                                                         monkeypatch):
+    import requests
+    from dicomweb_client.api import DICOMwebClient
+
+    conn, *_ = uploaded
+    (study,) = search_studies(conn, patient="ceph", modality="DX")
+    real = DICOMwebClient.retrieve_instance
+    calls = []
+
+    def cut(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise requests.exceptions.ConnectionError("connection reset by peer")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DICOMwebClient, "retrieve_instance", cut)
+    with pytest.raises(PacsError, match="cannot reach the PACS"):
+        fetch_study(conn, study.uid, tmp_path / "in")
+    files = list((tmp_path / "in").iterdir())
+    assert len(files) == 1 and pydicom.dcmread(files[0]).SOPInstanceUID   # whole, readable
+    monkeypatch.setattr(DICOMwebClient, "retrieve_instance", real)
+    resumed = fetch_study(conn, study.uid, tmp_path / "in")
+    assert len(resumed.already_there) == 1 and len(resumed.images) >= 3
+
+
+def test_an_object_the_server_refuses_is_named_with_its_reason(uploaded, tmp_path):
+    conn, files, *_ = uploaded
+    ds = pydicom.dcmread(files[0])
+    del ds.SOPInstanceUID          # no instance UID: no PACS can file it
+    broken = tmp_path / "broken.dcm"
+    ds.save_as(broken)
+    (sent,) = send_files(conn, [broken])
+    assert not sent.accepted and sent.reason
