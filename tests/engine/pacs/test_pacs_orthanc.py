@@ -30,7 +30,8 @@ def uploaded(orthanc, tmp_path_factory):
     return conn, files, table, paths
 
 
-def test_search_fetch_resume_project_sr_send_and_read_back(uploaded, tmp_path):
+def test_search_fetch_resume_project_sr_send_and_read_back(uploaded, tmp_path,
+                                                           pretrained_weights):
     conn, files, table, paths = uploaded
     (study,) = search_studies(conn, patient="ceph", modality="DX")
     assert (study.patient_name, study.patient_id, study.date) == ("Ceph, Test", "CC2D-7",
@@ -49,17 +50,31 @@ def test_search_fetch_resume_project_sr_send_and_read_back(uploaded, tmp_path):
         project.apply_edits({first.id: {i: Landmark(x, y, LandmarkSource.TEMPLATE)
                                         for i, (x, y) in enumerate(truth)}})
         project.set_template(first.id)
+        # The instant predictions on the other two, as the app's and `cc2d project match`.
+        import torch
+
+        from engine.project.jobs import match_inputs, run_match
+        from engine.project.training import store_predictions
+        inputs = match_inputs(project)
+        store_predictions(project, run_match(inputs, torch.device("cpu")),
+                          [p for _i, p in inputs.targets], label="instant predictions")
+        predicted = project.landmarks(project.images()[1].id)
         codes = [project.schema.label(i) for i in range(19)]
         measuring = project_measuring(project, [load_analysis("isbi2015").bind(codes)],
                                       load_model())
-        written = export_dicom_sr(project, tmp_path / "out", [first.id], measuring)
-    (sr,) = written    # a DICOM source: referred to, not copied
+        written = export_dicom_sr(project, tmp_path / "out", None, measuring)
+    assert len(written) == 3       # DICOM sources: referred to, not copied
+    sr, sr_predicted = written[0], written[1]
     assert pydicom.dcmread(sr).StudyInstanceUID == study.uid
-    assert all(s.accepted for s in send_files(conn, [sr]))
+    assert all(s.accepted for s in send_files(conn, written))
+    back_predicted = read_report(sr_predicted).points
+    assert {p.source for p in back_predicted} == {"predicted"}
+    assert [p.confidence for p in back_predicted] == pytest.approx(
+        [lm.confidence for lm in predicted])
 
     # Read back from the PACS: the study now also holds the SR, which a fetch leaves there.
     refetched = fetch_study(conn, study.uid, tmp_path / "again")
-    assert refetched.not_images == 1 and len(refetched.written) == 3
+    assert refetched.not_images == 3 and len(refetched.written) == 3
     instances = conn.client().search_for_instances(study_instance_uid=study.uid)
     sr_uid = pydicom.dcmread(sr).SOPInstanceUID
     (entry,) = [i for i in instances if i["00080018"]["Value"][0] == sr_uid]
@@ -162,10 +177,13 @@ def test_a_connection_cut_mid_fetch_leaves_only_whole_images_and_resumes(uploade
     assert len(resumed.already_there) == 1 and len(resumed.images) >= 3
 
 
-def test_an_object_the_server_refuses_is_named_with_its_reason(uploaded, tmp_path):
+def test_an_sr_the_server_refuses_is_named_with_its_reason(uploaded, tmp_path):
+    from engine.dicom_out.sr import PointOut, measurement_report
+
     conn, files, *_ = uploaded
-    ds = pydicom.dcmread(files[0])
-    del ds.SOPInstanceUID          # no instance UID: no PACS can file it
+    ds = measurement_report(pydicom.dcmread(files[0]), [PointOut("S", "Sella", 1, 2,
+                                                                 "template")], [], "refused")
+    del ds.SOPInstanceUID          # an SR without its instance UID: no PACS can file it
     broken = tmp_path / "broken.dcm"
     ds.save_as(broken)
     (sent,) = send_files(conn, [broken])
