@@ -152,7 +152,10 @@ class ExportDialog(QDialog):
                              "New project from PACS… (STOW-RS)" if self._pacs else
                              "Set up a PACS first: Project ▸ New project from PACS…")
         self.format_boxes["dicom-sr"].toggled.connect(self._validate)
-        fl.addWidget(self.send)
+        indented = QHBoxLayout()   # under the DICOM format it belongs to
+        indented.addSpacing(24)
+        indented.addWidget(self.send, 1)
+        fl.addLayout(indented)
 
         scope = QGroupBox("Images")
         sl = QVBoxLayout(scope)
