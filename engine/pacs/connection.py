@@ -63,7 +63,12 @@ def call(what: str, conn: Connection, fn: Callable[[], T]) -> T:
         raise PacsError(f"{what}: the PACS at {conn.url} has a certificate that cannot be "
                         f"verified ({_short(exc)}); ask for its CA certificate rather than "
                         "switching verification off") from None
-    except requests.exceptions.ConnectionError as exc:
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
+        if "broken" in str(exc).lower() or isinstance(
+                exc, requests.exceptions.ChunkedEncodingError):
+            raise PacsError(f"{what}: the connection to the PACS was cut mid-answer; "
+                            f"nothing half-received was kept, trying again resumes "
+                            f"({_short(exc)})") from None
         raise PacsError(f"{what}: cannot reach the PACS at {conn.url} (is it running, and "
                         f"the address right?): {_short(exc)}") from None
     except requests.exceptions.Timeout:

@@ -81,6 +81,10 @@ def fetch_study(conn: Connection, study_uid: str, folder: Path,
                 series_instance_uid=series_uid, sop_instance_uid=sop))
             if str(getattr(dataset, "SOPInstanceUID", "")) != sop:
                 raise PacsError(f"the PACS sent another object than image {sop}")
+            problem = incomplete(dataset)
+            if problem:
+                raise PacsError(f"image {sop} arrived incomplete ({problem}); nothing of it "
+                                "was kept, fetching again resumes")
             buffer = io.BytesIO()
             dataset.save_as(buffer, enforce_file_format=True)
             atomic_write_bytes(path, buffer.getvalue())
@@ -144,6 +148,26 @@ def _store(conn: Connection, client: object, study: str,
         else:
             out.append(Sent(path, False, refused.get(uid, "not confirmed by the PACS")))
     return out
+
+
+def incomplete(dataset: object) -> str:
+    """Why a retrieved image is not whole ("" when it is): no pixels, or fewer bytes of
+    uncompressed pixels than its size says (a connection cut mid-body can still parse)."""
+    pixels = getattr(dataset, "PixelData", None)
+    if pixels is None:
+        return "no pixel data"
+    meta = getattr(dataset, "file_meta", None)
+    syntax = getattr(meta, "TransferSyntaxUID", None)
+    if syntax is not None and getattr(syntax, "is_compressed", False):
+        return ""   # encapsulated: its fragments are checked when it is decoded
+    try:
+        expected = (int(dataset.Rows) * int(dataset.Columns)
+                    * int(getattr(dataset, "SamplesPerPixel", 1))
+                    * int(getattr(dataset, "NumberOfFrames", 1) or 1)
+                    * int(dataset.BitsAllocated) // 8)
+    except (AttributeError, TypeError, ValueError):
+        return "its size attributes are missing"
+    return "" if len(pixels) >= expected else f"{len(pixels)} of {expected} pixel bytes"
 
 
 def _check_uid(uid: str, what: str) -> None:

@@ -188,3 +188,15 @@ def test_an_sr_the_server_refuses_is_named_with_its_reason(uploaded, tmp_path):
     ds.save_as(broken)
     (sent,) = send_files(conn, [broken])
     assert not sent.accepted and sent.reason
+
+
+def test_an_image_that_arrived_cut_is_recognised(uploaded):
+    from engine.pacs.transfer import incomplete
+
+    conn, files, *_ = uploaded
+    ds = pydicom.dcmread(files[0])
+    assert incomplete(ds) == ""
+    ds.PixelData = ds.PixelData[:1000]
+    assert incomplete(ds) == f"1000 of {ds.Rows * ds.Columns * 2} pixel bytes"
+    del ds.PixelData
+    assert incomplete(ds) == "no pixel data"
