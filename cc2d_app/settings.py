@@ -15,9 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
-ORGANISATION = "CC2D"
-APPLICATION = "CC2D landmark studio"
-SETTINGS_DIR_ENV = "CC2D_SETTINGS_DIR"
+from engine.user_data import APPLICATION, ORGANISATION, SETTINGS_DIR_ENV
+
 SETTINGS_FILE = "cc2d-studio.ini"
 MAX_RECENT = 10
 

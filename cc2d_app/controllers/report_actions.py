@@ -29,20 +29,21 @@ from engine.project.export import image_names
 from engine.project.measuring import Measuring, write_project_tables
 
 
-def report_data(session: ProjectSession, image_id: int, measuring: Measuring,
+def report_data(source: ProjectSession | Project, image_id: int, measuring: Measuring,
                 window: tuple[float, float, bool] | None, sigma_note: tuple[str, ...]
                 ) -> ReportData:
-    """Everything one image's report shows, read now (GUI thread)."""
-    rec = session.image(image_id)
-    schema = session.schema
-    landmarks = session.landmarks(image_id)
+    """Everything one image's report shows, read now: from the session on the GUI thread,
+    or from a read-only Project in a worker (a whole export's reports)."""
+    rec = source.image(image_id)
+    schema = source.schema
+    landmarks = source.landmarks(image_id)
     sections = [(b.analysis.name, results) for b, results in
                 measuring.sections(landmarks, rec.status, rec.spacing)]
     return ReportData(
-        project=session.name, image=rec, landmarks=landmarks,
+        project=Path(source.folder).name, image=rec, landmarks=landmarks,
         labels=[schema.label(i) for i in range(len(schema))], names=list(schema.names),
         colours=landmark_colors(schema), sections=sections,
-        created=datetime.now().strftime("%Y-%m-%d %H:%M"), patient=session.patient(image_id),
+        created=datetime.now().strftime("%Y-%m-%d %H:%M"), patient=source.patient(image_id),
         window=window, sigma_note=sigma_note)
 
 
@@ -70,10 +71,12 @@ class ReportActions(QObject):
         self._analyses = analyses
         self._parent = parent
 
-    def report_data_for(self, image_ids: list[int]) -> dict[int, ReportData]:
-        """Each image's report as Ctrl+P would write it (its own window), read now."""
+    def report_maker(self) -> Callable[[Project, int], ReportData]:
+        """A function giving an image's report as Ctrl+P writes it (its own window), with
+        the analyses chosen now; it reads a read-only Project, so an export's worker can
+        gather every image's report without holding the GUI thread."""
         measuring, note = self._analyses.measuring(), self._analyses.sigma_note()
-        return {i: report_data(self._session, i, measuring, None, note) for i in image_ids}
+        return lambda project, image_id: report_data(project, image_id, measuring, None, note)
 
     def report(self, image_id: int, window: tuple[float, float, bool] | None) -> None:
         """Ask where, then write ``image_id``'s report (the radiograph in ``window``)."""

@@ -79,15 +79,16 @@ class DicomChoices:
     Analysis tab and, per image id, its PDF report's data (gathered on the GUI thread)."""
 
     analyses: list[str]
-    reports: Callable[[list[int]], dict[int, Any]]
+    reports: Callable[[Project, int], Any]    # (project, image id) → its report's data
 
 
 def export_function(project: Project, formats: list[str], folder: Path,
                     image_ids: list[int], analyses: list[str] | None = None,
-                    reports: dict[int, Any] | None = None, send: Connection | None = None
+                    reports: Callable[[Project, int], Any] | None = None,
+                    send: Connection | None = None
                     ) -> Callable[[Any, threading.Event], ExportResult]:
-    """A Task function writing every chosen format into ``folder`` (``reports``: the
-    report data of each image, drawn into the DICOM export's Encapsulated PDFs; ``send``:
+    """A Task function writing every chosen format into ``folder`` (``reports``: (project,
+    image id) → its report's data, drawn into the DICOM export's Encapsulated PDFs; ``send``:
     the PACS the DICOM objects then go to)."""
 
     def run(progress: Callable[[int, int], None], cancel: threading.Event) -> ExportResult:
@@ -101,7 +102,8 @@ def export_function(project: Project, formats: list[str], folder: Path,
                 files += export_annotated(project, out, image_ids)
             elif fmt == "dicom-sr":
                 dicom = export(project, out, fmt, image_ids, analyses,
-                               (lambda i: report_pdf(reports[i])) if reports else None)
+                               (lambda i: report_pdf(reports(project, i))) if reports
+                               else None)
                 files += dicom
                 if send is not None and dicom:
                     sent = send_files(send, dicom)
@@ -230,7 +232,7 @@ class ExportDialog(QDialog):
         formats = self.chosen_formats()
         analyses, reports = None, None
         if "dicom-sr" in formats and self._dicom is not None:
-            analyses, reports = self._dicom.analyses, self._dicom.reports(ids)
+            analyses, reports = self._dicom.analyses, self._dicom.reports
         send = self._pacs if self.send.isChecked() and self.send.isEnabled() else None
         task = Task(export_function(self._project, formats, folder, ids, analyses, reports,
                                     send), self)

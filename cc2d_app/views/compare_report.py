@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPdfWriter, QPen
 
 from cc2d_app.views import report_layout as lay
-from cc2d_app.views.report_image import DPI, MM
+from cc2d_app.views.pdf_pages import a4_pdf
+from cc2d_app.views.report_image import MM
 from engine.atomic import atomic_write_bytes
 from engine.project import PatientFields
 
@@ -49,23 +50,10 @@ class CompareReport:
 
 def write_compare_report(path: str | os.PathLike[str], data: CompareReport) -> Path:
     """Write the page(s) to ``path`` atomically and return it."""
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    writer.setResolution(DPI)
-    writer.setTitle(f"Superimposition — {data.first_name} and {data.second_name}")
-    writer.setCreator("CC2D landmark studio")
-    painter = QPainter(writer)
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        _draw(painter, writer, data)
-    finally:
-        painter.end()
-    buffer.close()
     out = Path(path)
-    atomic_write_bytes(out, bytes(QByteArray(buffer.data())))
+    atomic_write_bytes(out, a4_pdf(f"Superimposition — {data.first_name} and "
+                                   f"{data.second_name}",
+                                   lambda painter, writer: _draw(painter, writer, data)))
     return out
 
 

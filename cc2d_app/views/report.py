@@ -15,8 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPdfWriter, QPen
 
 from cc2d_app.canvas.measurement_overlay import drawable
 from cc2d_app.controllers.workers import grey_qimage
@@ -29,7 +29,8 @@ from cc2d_app.logic.measurements import (
 )
 from cc2d_app.logic.review import is_low
 from cc2d_app.views import report_layout as lay
-from cc2d_app.views.report_image import DPI, MM, draw_radiograph, unique_measurements
+from cc2d_app.views.pdf_pages import a4_pdf
+from cc2d_app.views.report_image import MM, draw_radiograph, unique_measurements
 from cc2d_app.views.view_panel import spacing_text
 from engine.analysis import MeasurementResult
 from engine.atomic import atomic_write_bytes
@@ -74,21 +75,8 @@ def write_report(path: str | os.PathLike[str], data: ReportData) -> Path:
 
 def report_pdf(data: ReportData) -> bytes:
     """The report as PDF bytes (for a file, or a DICOM Encapsulated PDF)."""
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    writer.setResolution(DPI)
-    writer.setTitle(f"Cephalometric report — {data.image.name}")
-    writer.setCreator("CC2D landmark studio")
-    painter = QPainter(writer)
-    try:
-        _Report(painter, writer, data).draw()
-    finally:
-        painter.end()
-    buffer.close()
-    return bytes(QByteArray(buffer.data()))
+    return a4_pdf(f"Cephalometric report — {data.image.name}",
+                  lambda painter, writer: _Report(painter, writer, data).draw())
 
 
 def radiograph(image: ImageRecord, window: tuple[float, float, bool] | None) -> QImage:
@@ -130,7 +118,6 @@ class _Report:
         self.colours = lay.measurement_colours(data.sections)
         self.heights = [[self.row_height(r) for r in results] or [lay.ROW_MIN]
                         for _, results in data.sections]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
     def text(self, x: float, y: float, w: float, h: float, text: str, font: QFont,
              align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft, colour: str = INK,

@@ -39,6 +39,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.stage_label = QLabel()
         self.stage_label.setObjectName("heading")
+        self.stage_label.setWordWrap(True)   # "Cancelled in: <stage> · stage k of n" is long
         self.bar = QProgressBar()
         self.time_label = QLabel()
         self.time_label.setObjectName("muted")

@@ -212,7 +212,7 @@ class Workspace(ImageOnScreen, QWidget):
 
     def dicom_choices(self) -> DicomChoices:
         """The chosen analyses and each image's report, for a DICOM export."""
-        return DicomChoices(list(self.analyses.chosen), self.reports.report_data_for)
+        return DicomChoices(list(self.analyses.chosen), self.reports.report_maker())
 
     def set_template_here(self) -> None:
         if self.current_id is not None:

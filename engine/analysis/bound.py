@@ -146,7 +146,7 @@ class BoundAnalysis:
         sigma = np.broadcast_to(np.asarray(sigma_mm, dtype=float), (len(pts),))
         sigma_px = sigma / (spacing_mm or ASSUMED_MM_PER_PX)
         values = self.evaluate(pts)
-        spreads = value_spread(self, pts, sigma_px, spacing_mm)
+        spreads = value_spread(self, pts, values, sigma_px, spacing_mm)
         return [self._result(m, float(values[m.id]), spreads[m.id], pts, spacing_mm)
                 for m in self.computable]
 

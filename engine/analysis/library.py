@@ -6,7 +6,6 @@ with its message."""
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +13,9 @@ from engine.analysis.analysis import Analysis
 from engine.analysis.loader import load_analysis_file, parse_analysis, read_spec_file
 from engine.analysis.model import AnalysisError
 from engine.analysis.norms import parse_norms
+from engine.user_data import app_data_dir
 
 USER_DIR_ENV = "CC2D_USER_ANALYSES_DIR"
-SETTINGS_DIR_ENV = "CC2D_SETTINGS_DIR"   # the app's settings override (tests isolate it)
-_ORG, _APP = "CC2D", "CC2D landmark studio"
 
 
 def shipped_analyses_dir() -> Path:
@@ -32,18 +30,7 @@ def user_analyses_dir() -> Path:
     """Where a user puts their own analysis and norms files: ``$CC2D_USER_ANALYSES_DIR``,
     else ``analyses`` in the app's data folder (beside the demo project)."""
     override = os.environ.get(USER_DIR_ENV)
-    if override:
-        return Path(override)
-    settings = os.environ.get(SETTINGS_DIR_ENV)
-    if settings:
-        return Path(settings) / "analyses"
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / _ORG / _APP / "analyses"
+    return Path(override) if override else app_data_dir() / "analyses"
 
 
 @dataclass(frozen=True)

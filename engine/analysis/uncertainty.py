@@ -29,14 +29,15 @@ INTERVAL = (5.0, 95.0)   # percentiles: a 90 % interval
 _SEED = 20150
 
 
-def value_spread(bound: BoundAnalysis, pts: np.ndarray, sigma_px: np.ndarray,
-                 spacing_mm: float | None) -> dict[str, tuple[float, float, float]]:
+def value_spread(bound: BoundAnalysis, pts: np.ndarray, values: dict[str, np.ndarray],
+                 sigma_px: np.ndarray, spacing_mm: float | None
+                 ) -> dict[str, tuple[float, float, float]]:
     """Per computable reported measurement: (interval low, high, P(other class)), in the
-    result's unit (lengths in mm with a spacing)."""
+    result's unit (lengths in mm with a spacing); ``values``: the measurements of ``pts``
+    (``bound.evaluate(pts)``)."""
     rng = np.random.default_rng(_SEED)
     noise = rng.standard_normal((SAMPLES,) + pts.shape) * sigma_px[None, :, None]
     samples = bound.evaluate(pts[None] + noise)
-    values = bound.evaluate(pts)
     out = {}
     for m in bound.computable:
         value, drawn = float(values[m.id]), samples[m.id]

@@ -11,24 +11,19 @@ import stat
 import sys
 from pathlib import Path
 
-from engine.analysis.library import user_analyses_dir
 from engine.atomic import atomic_write_text
 from engine.json_files import JsonReadError, read_json
 from engine.pacs.connection import Connection, PacsError
+from engine.user_data import app_data_dir
 
 PASSWORD_ENV = "CC2D_PACS_PASSWORD"
-
-
-def settings_dir() -> Path:
-    """The app's data folder (the one that holds ``analyses``)."""
-    return user_analyses_dir().parent
 
 
 def save(url: str, username: str = "", password: str | None = None,
          verify_tls: bool = True, folder: Path | None = None) -> Path:
     """Store the settings (the password only when given); returns the settings file."""
     Connection(url)   # checks the address
-    folder = folder or settings_dir()
+    folder = folder or app_data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "pacs.json"
     atomic_write_text(path, json.dumps({"url": url, "username": username,
@@ -44,7 +39,7 @@ def save(url: str, username: str = "", password: str | None = None,
 
 def load(folder: Path | None = None) -> Connection:
     """The stored connection, its password from the environment or the private file."""
-    folder = folder or settings_dir()
+    folder = folder or app_data_dir()
     path = folder / "pacs.json"
     if not path.is_file():
         raise PacsError("no PACS is set up: `cc2d pacs configure --url URL [--user NAME]` "

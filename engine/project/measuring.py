@@ -122,9 +122,9 @@ def project_measuring(project: Project, analyses: Sequence[BoundAnalysis],
     reviewed images."""
     reviewed = ((project.predictions(r.id), project.landmarks(r.id), r.spacing)
                 for r in project.images() if r.status == ReviewStatus.REVIEWED)
-    predicted, n = predicted_sigma(model, analyses[0].codes if analyses else (), reviewed)
-    codes = analyses[0].codes if analyses else ()
-    return Measuring(tuple(analyses), model, tuple(codes), predicted, n)
+    codes = tuple(project.schema.label(i) for i in range(len(project.schema)))
+    predicted, n = predicted_sigma(model, codes, reviewed)
+    return Measuring(tuple(analyses), model, codes, predicted, n)
 
 
 def write_project_tables(project: Project, measuring: Measuring, path: Path,

@@ -75,18 +75,12 @@ def test_export_sends_the_dicom_objects_and_says_what_the_pacs_took(qtbot, ortha
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QCheckBox, QPushButton
 
-    from cc2d_app.dialogs.export_dialog import ExportDialog
     from engine.pacs import settings as pacs_settings
     from engine.pacs.search import search_studies
 
     pacs_settings.save(orthanc.dicomweb, USER, PASSWORD)
     folder, _ids, _names = project
-    window = MainWindow()
-    show_active(qtbot, window)
-    window.open_project(str(folder))
-    window.act_export.trigger()
-    dialog = window.findChild(ExportDialog)
-    qtbot.waitExposed(dialog)
+    window, dialog = test_report.open_export_dialog(qtbot, folder)
     send = dialog.findChild(QCheckBox, "sendToPacs")
     assert not send.isEnabled()           # only with the DICOM format
     boxes = {b.text().split(":")[0]: b for b in dialog.findChildren(QCheckBox)}

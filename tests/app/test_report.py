@@ -296,21 +296,28 @@ def test_pagination_keeps_titles_with_rows_and_the_notes_on_the_page():
     assert paginate([], notes_h=10, first_top=200) == report_layout.Layout([[]], 0, 200)
 
 
-def test_dicom_export_holds_the_chosen_analyses_and_the_report(qtbot, project, tmp_path):
-    import pydicom
-    from PySide6.QtCore import QPoint
-    from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton
-
+def open_export_dialog(qtbot, folder):
+    """The main window on ``folder`` and its Export dialog, opened by the menu action."""
     from cc2d_app.dialogs.export_dialog import ExportDialog
-    from engine.dicom_out.sr import read_report
 
-    folder, ids, names = project
     window = MainWindow()
     show_active(qtbot, window)
     window.open_project(str(folder))
     window.act_export.trigger()
     dialog = window.findChild(ExportDialog)
     qtbot.waitExposed(dialog)
+    return window, dialog
+
+
+def test_dicom_export_holds_the_chosen_analyses_and_the_report(qtbot, project, tmp_path):
+    import pydicom
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton
+
+    from engine.dicom_out.sr import read_report
+
+    folder, ids, names = project
+    window, dialog = open_export_dialog(qtbot, folder)
     boxes = {b.text().split(":")[0]: b for b in dialog.findChildren(QCheckBox)}
     for name, box in boxes.items():   # DICOM only
         if box.isChecked() != (name == "DICOM"):
